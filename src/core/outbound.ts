@@ -1,0 +1,52 @@
+import type { SerializedEvent } from './serialized-event.js';
+
+/** The transports livegate speaks. */
+export type TransportKind = 'sse' | 'ws' | 'poll';
+
+/** Names of control messages (SSE named events, WebSocket ops). */
+export type ControlName =
+  'hello' | 'heartbeat' | 'reset' | 'shutdown' | 'error' | 'subscribed' | 'unsubscribed' | 'pong';
+
+/** One item a session hands to its transport writer, in order. */
+export type Outbound =
+  /** One event for one subscription. */
+  | { readonly kind: 'event'; readonly sub: string; readonly event: SerializedEvent }
+  /** Several events for one subscription, sent as one `events` message where the transport can. */
+  | { readonly kind: 'batch'; readonly sub: string; readonly events: readonly SerializedEvent[] }
+  /** A control message; `sub` names the subscription it concerns, if any. */
+  | {
+      readonly kind: 'control';
+      readonly name: ControlName;
+      readonly sub?: string;
+      readonly data: Readonly<Record<string, unknown>>;
+    };
+
+/** Why a session ends; decides the SSE control event and the WebSocket close code. */
+export interface CloseReason {
+  /** Catalogue code (`slow_consumer`, `shutting_down`, …) or `client_closed`/`done`. */
+  readonly code: string;
+  readonly message: string;
+  /** WebSocket close code. */
+  readonly wsCode: number;
+}
+
+/**
+ * The connection a session writes through. One implementation per transport; the session never
+ * sees sockets. Writes are synchronous and never block: backpressure is reported, not awaited.
+ */
+export interface TransportWriter {
+  readonly kind: TransportKind;
+  /**
+   * Writes items in one coalesced write. Returns `false` when the underlying buffer is above its
+   * high-water mark; the session then queues further items until {@link onDrain} fires.
+   */
+  write(items: readonly Outbound[]): boolean;
+  /** Whether the previous write filled the buffer and a drain is pending. */
+  needsDrain(): boolean;
+  /** Bytes written but not yet handed to the kernel. */
+  bufferedBytes(): number;
+  /** Registers a one-shot callback for the next drain. */
+  onDrain(callback: () => void): void;
+  /** Ends the connection with a reason; after this, writes are ignored. Idempotent. */
+  close(reason: CloseReason): void;
+}

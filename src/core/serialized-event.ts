@@ -1,0 +1,52 @@
+import type { LiveEvent } from './event.js';
+
+/**
+ * An event with its wire forms, built at most once and shared by every connection that receives
+ * it: the envelope JSON, the SSE frames (unnamed and named) and the WebSocket `event` message per
+ * subscription id. Almost every socket's first subscription is `s1`, so the per-subscription cache
+ * normally holds one entry.
+ */
+export class SerializedEvent {
+  readonly event: LiveEvent;
+  /** The envelope as JSON text. */
+  readonly json: string;
+  /** Monotonic time (ms, `performance.now()`) when the hub accepted the event; for latency metrics. */
+  readonly acceptedAt: number;
+  private sseFrame: Buffer | undefined;
+  private sseNamedFrame: Buffer | undefined;
+  private wsFrames: Map<string, Buffer> | undefined;
+
+  constructor(event: LiveEvent, acceptedAt: number, json?: string) {
+    this.event = event;
+    this.json = json ?? JSON.stringify(event);
+    this.acceptedAt = acceptedAt;
+  }
+
+  /** Size of the envelope JSON in UTF-16 code units; close enough to bytes for accounting. */
+  get size(): number {
+    return this.json.length;
+  }
+
+  /** `id: …\ndata: …\n\n`, or with `event: <type>` first when `named`. JSON has no raw newlines. */
+  sse(named: boolean): Buffer {
+    if (named) {
+      return (this.sseNamedFrame ??= Buffer.from(
+        `event: ${this.event.type}\nid: ${this.event.id}\ndata: ${this.json}\n\n`,
+      ));
+    }
+    return (this.sseFrame ??= Buffer.from(`id: ${this.event.id}\ndata: ${this.json}\n\n`));
+  }
+
+  /** `{"op":"event","subscription":<sub>,"event":<envelope>}` as UTF-8 bytes. */
+  ws(subscription: string): Buffer {
+    this.wsFrames ??= new Map();
+    let frame = this.wsFrames.get(subscription);
+    if (frame === undefined) {
+      frame = Buffer.from(
+        `{"op":"event","subscription":${JSON.stringify(subscription)},"event":${this.json}}`,
+      );
+      if (this.wsFrames.size < 8) this.wsFrames.set(subscription, frame);
+    }
+    return frame;
+  }
+}

@@ -1,0 +1,278 @@
+import type { Hub } from './hub.js';
+import type {
+  CloseReason,
+  ControlName,
+  Outbound,
+  TransportKind,
+  TransportWriter,
+} from './outbound.js';
+import type { Principal } from './principal.js';
+import type { SerializedEvent } from './serialized-event.js';
+import type { Subscription } from './subscription.js';
+import type { TimerHandle } from './timer-wheel.js';
+
+/** Limits of one session's outbound queue. */
+export interface QueueLimits {
+  /** Most queued events before the session counts as a slow consumer. Defaults to 256. */
+  readonly maxEvents: number;
+  /** Most queued plus buffered bytes before it counts as a slow consumer. Defaults to 1 MiB. */
+  readonly maxBytes: number;
+}
+
+/** Session lifecycle: `open` → `closed`. Closing is immediate and idempotent. */
+export type SessionState = 'open' | 'closed';
+
+/** What the hub needs to open a session. */
+export interface SessionInit {
+  readonly transport: TransportWriter;
+  readonly ip: string;
+  readonly principal: Principal;
+  readonly userAgent?: string;
+}
+
+/** A row of `GET /api/v2/connections`. */
+export interface SessionInfo {
+  readonly id: string;
+  readonly transport: TransportKind;
+  readonly ip: string;
+  readonly principal: string;
+  readonly since: string;
+  readonly subscriptions: {
+    id: string;
+    topics: readonly string[];
+    types: readonly string[];
+    sources: readonly string[];
+    match: readonly string[];
+    mode: string;
+  }[];
+  readonly queued: number;
+  readonly bufferedBytes: number;
+  readonly sent: number;
+  readonly dropped: number;
+  readonly userAgent?: string;
+}
+
+/** Budget of window events one catch-up pass examines before yielding to other sessions. */
+const CATCHUP_BUDGET = 512;
+
+/**
+ * One client connection, whatever its transport: its subscriptions, its bounded outbound queue,
+ * and the counters shown in the connections list. The hub and dispatcher talk to sessions; only
+ * the {@link TransportWriter} talks to the socket.
+ */
+export class Session {
+  readonly id: string;
+  readonly transport: TransportWriter;
+  readonly ip: string;
+  readonly principal: Principal;
+  readonly userAgent: string | undefined;
+  readonly openedAt = Date.now();
+  readonly openedMono = performance.now();
+  state: SessionState = 'open';
+  /** Events delivered to the transport. */
+  sent = 0;
+  /** Events dropped because the session was closed as a slow consumer. */
+  dropped = 0;
+  /** Last time a heartbeat or event went out (for heartbeats: only idle sessions get one). */
+  lastWriteMono = performance.now();
+  /** Timer for the next heartbeat, owned by the transport layer. */
+  heartbeatTimer: TimerHandle | undefined;
+  readonly subscriptions = new Map<string, Subscription>();
+
+  private readonly hub: Hub;
+  private readonly limits: QueueLimits;
+  private queue: Outbound[] = [];
+  private queuedEvents = 0;
+  private queuedBytes = 0;
+  private flushScheduled = false;
+  private waitingForDrain = false;
+  private nextSubId = 1;
+  private closeListeners: ((reason: CloseReason) => void)[] = [];
+
+  constructor(id: string, hub: Hub, init: SessionInit, limits: QueueLimits) {
+    this.id = id;
+    this.hub = hub;
+    this.transport = init.transport;
+    this.ip = init.ip;
+    this.principal = init.principal;
+    this.userAgent = init.userAgent;
+    this.limits = limits;
+  }
+
+  /** Kind of transport, for metrics and the connections list. */
+  get kind(): TransportKind {
+    return this.transport.kind;
+  }
+
+  /** Events waiting in the queue (not yet handed to the transport). */
+  get queued(): number {
+    return this.queuedEvents;
+  }
+
+  /** Allocates the next subscription id (`s1`, `s2`, …). */
+  newSubscriptionId(): string {
+    return `s${this.nextSubId++}`;
+  }
+
+  /** Runs `listener` once when the session closes. */
+  onClose(listener: (reason: CloseReason) => void): void {
+    if (this.state === 'closed') return;
+    this.closeListeners.push(listener);
+  }
+
+  /**
+   * Hot path: called by the dispatcher for each matching event. Pushes to the queue, or to the
+   * subscription's batch, and schedules one flush for this tick.
+   */
+  enqueue(sub: Subscription, event: SerializedEvent): void {
+    if (this.state !== 'open') return;
+    if (sub.batch !== null) {
+      sub.pending.push(event);
+      if (sub.pending.length >= sub.batch.max) this.releaseBatch(sub);
+      else if (sub.pending.length === 1)
+        sub.batchTimer = this.hub.timers.schedule(sub.batch.ms, () => this.releaseBatch(sub));
+      return;
+    }
+    this.push({ kind: 'event', sub: sub.id, event }, 1, event.size);
+  }
+
+  /** Queues a control message (it still counts toward the queue bound). */
+  control(name: ControlName, data: Readonly<Record<string, unknown>>, sub?: string): void {
+    if (this.state !== 'open') return;
+    this.push(
+      sub === undefined ? { kind: 'control', name, data } : { kind: 'control', name, data, sub },
+      0,
+      64,
+    );
+  }
+
+  /** Queues items that bypass the queue bound (snapshots, replay); used by the hub. */
+  pushUnbounded(item: Outbound): void {
+    if (this.state !== 'open') return;
+    this.queue.push(item);
+    this.scheduleFlush();
+  }
+
+  /** Moves a subscription's pending batch into the queue. */
+  releaseBatch(sub: Subscription): void {
+    if (sub.batchTimer !== undefined) {
+      this.hub.timers.cancel(sub.batchTimer);
+      sub.batchTimer = undefined;
+    }
+    if (sub.pending.length === 0 || this.state !== 'open' || sub.closed) return;
+    const events = sub.pending;
+    sub.pending = [];
+    let bytes = 0;
+    for (const e of events) bytes += e.size;
+    this.push({ kind: 'batch', sub: sub.id, events }, events.length, bytes);
+  }
+
+  /** Schedules a flush on the hub's shared flush pass (once per tick per session). */
+  scheduleFlush(): void {
+    if (this.flushScheduled || this.state !== 'open') return;
+    this.flushScheduled = true;
+    this.hub.requestFlush(this);
+  }
+
+  /**
+   * Writes everything queued in one transport write, then advances catch-up subscriptions while
+   * the transport has room. Called by the hub's flush pass.
+   */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.state !== 'open' || this.waitingForDrain) return;
+    if (this.queue.length > 0) {
+      const items = this.queue;
+      const count = this.queuedEvents;
+      this.queue = [];
+      this.queuedEvents = 0;
+      this.queuedBytes = 0;
+      this.writeOut(items, count);
+    }
+    if (this.state === 'open' && !this.waitingForDrain)
+      this.hub.advanceCatchup(this, CATCHUP_BUDGET);
+  }
+
+  /** Writes items straight to the transport (used by flush and catch-up). */
+  writeOut(items: readonly Outbound[], eventCount: number): void {
+    if (this.state !== 'open' || items.length === 0) return;
+    const ok = this.transport.write(items);
+    this.sent += eventCount;
+    this.lastWriteMono = performance.now();
+    this.hub.observer.delivered(this.kind, items, this.lastWriteMono);
+    if (!ok || this.transport.needsDrain()) this.awaitDrain();
+  }
+
+  /** Whether the transport is blocked on a drain. */
+  get blocked(): boolean {
+    return this.waitingForDrain;
+  }
+
+  /** Ends the session: removes its subscriptions, tells the transport, runs close listeners. */
+  close(reason: CloseReason): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.hub.detach(this);
+    for (const sub of this.subscriptions.values()) {
+      if (sub.batchTimer !== undefined) this.hub.timers.cancel(sub.batchTimer);
+      sub.closed = true;
+    }
+    if (this.heartbeatTimer !== undefined) this.hub.timers.cancel(this.heartbeatTimer);
+    this.dropped += this.queuedEvents;
+    this.queue = [];
+    this.queuedEvents = 0;
+    this.queuedBytes = 0;
+    this.transport.close(reason);
+    const listeners = this.closeListeners;
+    this.closeListeners = [];
+    for (const listener of listeners) listener(reason);
+  }
+
+  /** The connections-list row. */
+  info(): SessionInfo {
+    return {
+      id: this.id,
+      transport: this.kind,
+      ip: this.ip,
+      principal: this.principal.id,
+      since: new Date(this.openedAt).toISOString(),
+      subscriptions: [...this.subscriptions.values()].map((s) => ({
+        id: s.id,
+        topics: s.filter.spec.topics,
+        types: s.filter.spec.types,
+        sources: s.filter.spec.sources,
+        match: s.filter.spec.match,
+        mode: s.mode,
+      })),
+      queued: this.queuedEvents,
+      bufferedBytes: this.transport.bufferedBytes(),
+      sent: this.sent,
+      dropped: this.dropped,
+      ...(this.userAgent === undefined ? {} : { userAgent: this.userAgent }),
+    };
+  }
+
+  private push(item: Outbound, events: number, bytes: number): void {
+    this.queue.push(item);
+    this.queuedEvents += events;
+    this.queuedBytes += bytes;
+    if (
+      this.waitingForDrain &&
+      (this.queuedEvents > this.limits.maxEvents ||
+        this.queuedBytes + this.transport.bufferedBytes() > this.limits.maxBytes)
+    ) {
+      this.hub.slowConsumer(this);
+      return;
+    }
+    this.scheduleFlush();
+  }
+
+  private awaitDrain(): void {
+    if (this.waitingForDrain) return;
+    this.waitingForDrain = true;
+    this.transport.onDrain(() => {
+      this.waitingForDrain = false;
+      if (this.state === 'open') this.flush();
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import type { CompiledFilter } from './filter.js';
+import type { SerializedEvent } from './serialized-event.js';
+import type { TimerHandle } from './timer-wheel.js';
+
+/** Batching of one subscription: events are grouped into one `events` message. */
+export interface BatchOptions {
+  /** Most events per batch. Defaults to 10. */
+  readonly max: number;
+  /** Longest a first event waits for companions, in ms. Defaults to 100. */
+  readonly ms: number;
+}
+
+/** Defaults for {@link BatchOptions}. */
+export const BATCH_DEFAULTS: BatchOptions = { max: 10, ms: 100 };
+
+/**
+ * One filter on one connection. `live` subscriptions receive events from the dispatcher; a
+ * `catchup` subscription reads the replay window from `cursor` on each flush until it reaches
+ * the head, then turns live. Both happen on the same thread, so no event is missed or doubled at
+ * the switch.
+ */
+export class Subscription {
+  /** Id unique within its session (`s1`, `s2`, …). */
+  readonly id: string;
+  readonly filter: CompiledFilter;
+  readonly batch: BatchOptions | null;
+  /** `catchup` while replaying from the window. */
+  mode: 'live' | 'catchup' = 'live';
+  /** Seq of the last event considered (delivered or filtered out) while catching up. */
+  cursor = 0;
+  /** Events waiting to be sent as a batch. */
+  pending: SerializedEvent[] = [];
+  /** Timer that flushes {@link pending}. */
+  batchTimer: TimerHandle | undefined;
+  /** Whether it is removed; a removed subscription ignores late work. */
+  closed = false;
+
+  constructor(id: string, filter: CompiledFilter, batch: BatchOptions | null) {
+    this.id = id;
+    this.filter = filter;
+    this.batch = batch;
+  }
+}

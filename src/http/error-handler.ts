@@ -1,0 +1,39 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ERRORS, LivegateError, errorBody, type ErrorCode } from '../errors.js';
+
+/** Fastify's own error codes mapped onto the catalogue, so every error body has one shape. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_body',
+  FST_ERR_VALIDATION: 'invalid_body',
+};
+
+/**
+ * Installs the error and not-found handlers: every failure answers
+ * `{"error":{"code","message","field"}}` with the catalogue's status, plus `Retry-After` for
+ * 429/503. Unknown errors are logged and answered as `internal` without leaking details.
+ */
+export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: number): void {
+  app.setErrorHandler((error: FastifyError | LivegateError, request, reply) => {
+    let livegate: LivegateError;
+    if (error instanceof LivegateError) livegate = error;
+    else if (error.code !== undefined && FASTIFY_CODES[error.code] !== undefined) {
+      const code = FASTIFY_CODES[error.code]!;
+      const message = code === 'payload_too_large' ? `body larger than the limit` : code === 'invalid_json' ? `body is not valid JSON: ${error.message}` : error.message;
+      livegate = new LivegateError(code, message);
+    } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      livegate = new LivegateError('invalid_body', error.message);
+    } else {
+      request.log.error({ err: error }, 'request failed');
+      livegate = new LivegateError('internal');
+    }
+    if (ERRORS[livegate.code].retry && livegate.status >= 429) void reply.header('retry-after', String(retryAfterSeconds));
+    void reply.status(livegate.status).type('application/json; charset=utf-8').send(livegate.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

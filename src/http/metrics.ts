@@ -1,0 +1,110 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LiveEvent } from '../core/event.js';
+import type { Hub, HubObserver } from '../core/hub.js';
+import type { Outbound, TransportKind } from '../core/outbound.js';
+
+/**
+ * Prometheus metrics, every one named `livegate_…`, fed by the hub through {@link HubObserver}.
+ * Per-delivery work is one histogram observation; counters are bumped once per flush.
+ */
+export class Metrics implements HubObserver {
+  readonly registry = new Registry();
+  private readonly connections: Gauge<'transport'>;
+  private readonly connectionDuration: Histogram<'transport'>;
+  private readonly publishedTotal: Counter<'topic' | 'type' | 'source'>;
+  private readonly deliveries: Counter<'transport' | 'result'>;
+  private readonly slowConsumers: Counter<'transport'>;
+  private readonly latency: Histogram;
+  readonly publishRequests: Counter<'result'>;
+  /** Delivery latency samples of the current stats period, in ms (read and reset by the stats source). */
+  latencySamples: number[] = [];
+  /** Deliveries since start, for events/s and deliveries/s in stats. */
+  deliveredCount = 0;
+  droppedCount = 0;
+  slowConsumerCount = 0;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'livegate_' });
+    this.connections = new Gauge({ name: 'livegate_connections', help: 'Open connections by transport.', labelNames: ['transport'], registers });
+    for (const t of ['sse', 'ws', 'poll']) this.connections.set({ transport: t }, 0);
+    this.connectionDuration = new Histogram({
+      name: 'livegate_connection_duration_seconds',
+      help: 'How long connections stayed open.',
+      labelNames: ['transport'],
+      buckets: [0.1, 1, 5, 30, 60, 300, 900, 3600, 14400, 86400],
+      registers,
+    });
+    this.publishedTotal = new Counter({ name: 'livegate_events_published_total', help: 'Events appended to the bus.', labelNames: ['topic', 'type', 'source'], registers });
+    this.deliveries = new Counter({ name: 'livegate_deliveries_total', help: 'Event deliveries by transport and result (sent, dropped).', labelNames: ['transport', 'result'], registers });
+    this.slowConsumers = new Counter({ name: 'livegate_slow_consumer_disconnects_total', help: 'Connections closed because their queue overflowed.', labelNames: ['transport'], registers });
+    this.latency = new Histogram({
+      name: 'livegate_delivery_latency_seconds',
+      help: 'Time from the hub accepting an event to writing it to a connection.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.publishRequests = new Counter({ name: 'livegate_publish_requests_total', help: 'Publish API requests by result.', labelNames: ['result'], registers });
+  }
+
+  /** Adds gauges that read the hub at scrape time (queue depth, window, subscriptions). */
+  watchHub(hub: Hub): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'livegate_queue_depth',
+      help: 'Events queued in connection queues, summed over connections.',
+      registers,
+      collect() {
+        let queued = 0;
+        for (const s of hub.sessions.values()) queued += s.queued;
+        this.set(queued);
+      },
+    });
+    new Gauge({ name: 'livegate_replay_window_events', help: 'Events held for resume.', registers, collect() { this.set(hub.window.length); } });
+    new Gauge({ name: 'livegate_replay_window_bytes', help: 'Envelope bytes held for resume.', registers, collect() { this.set(hub.window.size); } });
+    new Gauge({ name: 'livegate_subscriptions', help: 'Active subscriptions.', registers, collect() { this.set(hub.dispatcher.size); } });
+  }
+
+
+  published(event: LiveEvent): void {
+    this.publishedTotal.inc({ topic: event.topic, type: event.type, source: event.source });
+  }
+
+  delivered(kind: TransportKind, items: readonly Outbound[], now: number): void {
+    let count = 0;
+    for (const item of items) {
+      if (item.kind === 'event') {
+        count++;
+        this.observe(now - item.event.acceptedAt);
+      } else if (item.kind === 'batch') {
+        count += item.events.length;
+        for (const e of item.events) this.observe(now - e.acceptedAt);
+      }
+    }
+    if (count > 0) {
+      this.deliveredCount += count;
+      this.deliveries.inc({ transport: kind, result: 'sent' }, count);
+    }
+  }
+
+  sessionOpened(kind: TransportKind): void {
+    this.connections.inc({ transport: kind });
+  }
+
+  sessionClosed(kind: TransportKind, seconds: number): void {
+    this.connections.dec({ transport: kind });
+    this.connectionDuration.observe({ transport: kind }, seconds);
+  }
+
+  slowConsumer(kind: TransportKind, dropped: number): void {
+    this.slowConsumerCount++;
+    this.droppedCount += dropped;
+    this.slowConsumers.inc({ transport: kind });
+    if (dropped > 0) this.deliveries.inc({ transport: kind, result: 'dropped' }, dropped);
+  }
+
+  private observe(ms: number): void {
+    this.latency.observe(ms / 1000);
+    if (this.latencySamples.length < 100_000) this.latencySamples.push(ms);
+  }
+}

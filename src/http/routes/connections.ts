@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { Hub } from '../../core/hub.js';
+import { LivegateError } from '../../errors.js';
+import { requireAdmin, type Authenticator } from '../auth.js';
+
+/** `GET /api/v2/connections` and `DELETE /api/v2/connections/:id`. */
+export function registerConnectionRoutes(app: FastifyInstance, hub: Hub, auth: Authenticator): void {
+  app.get('/api/v2/connections', async (request) => {
+    requireAdmin(auth.authenticate(request.headers));
+    const connections = [...hub.sessions.values()].map((s) => s.info());
+    return { count: connections.length, connections };
+  });
+  app.delete<{ Params: { id: string } }>('/api/v2/connections/:id', async (request, reply) => {
+    requireAdmin(auth.authenticate(request.headers));
+    const session = hub.sessions.get(request.params.id);
+    if (session === undefined) throw new LivegateError('not_found', `no connection "${request.params.id.slice(0, 64)}"`, { field: 'id' });
+    session.close({ code: 'closed_by_admin', message: 'connection closed by an administrator', wsCode: 4010 });
+    return reply.status(204).send();
+  });
+}

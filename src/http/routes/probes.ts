@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import type { Hub } from '../../core/hub.js';
+import type { HealthReporter } from '../../sources/health/health-reporter.js';
+import type { Metrics } from '../metrics.js';
+
+/** `/healthz` (alive), `/readyz` (bus and sources healthy), `/metrics`, `/api/v2/info`. */
+export function registerProbeRoutes(
+  app: FastifyInstance,
+  hub: Hub,
+  health: HealthReporter,
+  metrics: Metrics,
+  info: { version: string; transports: readonly string[]; isShuttingDown: () => boolean },
+): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const bus = hub.bus.health();
+    const unhealthy = health.unhealthy();
+    const ready = bus.ok && unhealthy.length === 0 && !info.isShuttingDown();
+    return reply.status(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not_ready',
+      shuttingDown: info.isShuttingDown(),
+      bus: { kind: hub.bus.kind, ...bus },
+      components: health.all(),
+    });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+  app.get('/api/v2/info', async () => ({
+    name: 'livegate',
+    version: info.version,
+    epoch: hub.bus.epoch,
+    head: hub.head,
+    bus: hub.bus.kind,
+    transports: info.transports,
+    stateTopics: hub.stateTopics,
+    window: { events: hub.window.length, bytes: hub.window.size, firstSeq: hub.window.firstSeq, headSeq: hub.window.headSeq },
+  }));
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config/schema.js';
+import type { Hub } from '../../core/hub.js';
+import { LivegateError } from '../../errors.js';
+import { requirePublisher, type Authenticator } from '../auth.js';
+import type { Metrics } from '../metrics.js';
+
+/** `POST /api/v2/events`: one draft or an array of drafts → `202 {"ids":[…]}`. */
+export function registerPublishRoute(app: FastifyInstance, hub: Hub, config: Config, auth: Authenticator, metrics: Metrics): void {
+  app.post('/api/v2/events', { bodyLimit: config.publish.maxBodyBytes }, async (request, reply) => {
+    try {
+      requirePublisher(auth.authenticate(request.headers));
+      const body = request.body;
+      if (body === undefined || body === null || (typeof body !== 'object')) {
+        throw new LivegateError('invalid_body', 'body must be an event draft object or an array of drafts', { field: 'body' });
+      }
+      if (Array.isArray(body)) {
+        if (body.length === 0) throw new LivegateError('invalid_body', 'the array of drafts is empty', { field: 'body' });
+        if (body.length > config.publish.maxEvents) {
+          throw new LivegateError('too_many_events', `at most ${config.publish.maxEvents} events per request, got ${body.length}`, { field: 'body' });
+        }
+      }
+      const ids = await hub.publish(body);
+      metrics.publishRequests.inc({ result: 'accepted' });
+      return reply.status(202).send({ ids });
+    } catch (err) {
+      metrics.publishRequests.inc({ result: 'rejected' });
+      throw err;
+    }
+  });
+}

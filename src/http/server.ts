@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import { MemoryBus } from '../bus/memory-bus.js';
+import { loadConfig } from '../config/load.js';
+import type { Config, ConfigInput } from '../config/schema.js';
+import { Hub } from '../core/hub.js';
+import { HealthReducer } from '../sources/health/health-reducer.js';
+import { HealthReporter } from '../sources/health/health-reporter.js';
+import type { Source, SourceContext } from '../sources/source.js';
+import type { TransportContext } from '../transports/context.js';
+import { handlePoll } from '../transports/long-poll.js';
+import { handleSse } from '../transports/sse.js';
+import { rejectHandshake, WebSocketTransport, WS_PATH } from '../transports/websocket.js';
+import { LivegateError } from '../errors.js';
+import { Authenticator } from './auth.js';
+import { ClientIpResolver } from './client-ip.js';
+import { ConnectionLimiter } from './connection-limiter.js';
+import { installErrorHandling } from './error-handler.js';
+import { Metrics } from './metrics.js';
+import { OriginPolicy } from './origin-policy.js';
+import { registerConnectionRoutes } from './routes/connections.js';
+import { registerProbeRoutes } from './routes/probes.js';
+import { registerPublishRoute } from './routes/publish.js';
+
+/** Options of {@link startLivegate}. */
+export interface LivegateOptions {
+  /** A loaded config; defaults to `loadConfig({ overrides })`. */
+  config?: Config;
+  /** Programmatic config values, used when `config` is absent. */
+  overrides?: ConfigInput;
+  /** Publishers to run. Defaults to none (the publish API is always there). */
+  sources?: readonly Source[];
+  /** Logger. Defaults to pino JSON on stdout at `config.log.level`. */
+  logger?: Logger;
+  /** Bus; defaults to the one `config.bus.kind` names. */
+  bus?: Bus;
+  /** Extra routes (the dashboard) registered before listen. */
+  plugins?: readonly ((app: FastifyInstance) => void | Promise<void>)[];
+}
+
+/** A running server. */
+export interface LivegateServer {
+  readonly url: string;
+  readonly port: number;
+  readonly hub: Hub;
+  readonly config: Config;
+  readonly app: FastifyInstance;
+  readonly metrics: Metrics;
+  readonly health: HealthReporter;
+  readonly log: Logger;
+  /**
+   * Graceful shutdown: refuse new connections, send `shutdown` to every client (SSE event,
+   * WebSocket close 1001), answer pending polls, stop sources and the bus. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** The package version, read once. */
+export const VERSION: string = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+/** Composes and starts a livegate server: bus, hub, sources, HTTP routes and transports. */
+export async function startLivegate(options: LivegateOptions = {}): Promise<LivegateServer> {
+  const config = options.config ?? loadConfig(options.overrides === undefined ? {} : { overrides: options.overrides });
+  const log = options.logger ?? pino({ level: config.log.level, base: { service: 'livegate' } });
+  const metrics = new Metrics();
+  const hub = new Hub({
+    bus: options.bus ?? new MemoryBus(),
+    window: config.replay,
+    queue: config.queue,
+    maxSubscriptionsPerSession: config.limits.maxSubscriptions,
+    observer: metrics,
+  });
+  metrics.watchHub(hub);
+  hub.registerState(new HealthReducer());
+  const sources = options.sources ?? [];
+  for (const source of sources) for (const reducer of source.reducers ?? []) hub.registerState(reducer);
+
+  let shuttingDown = false;
+  const health = new HealthReporter((drafts) => hub.publish(drafts, 'livegate'), log);
+  const limiter = new ConnectionLimiter(config.limits.maxConnections, config.limits.maxPerIp);
+  const auth = new Authenticator(config.auth.adminToken);
+  const origins = new OriginPolicy(config.cors.origins);
+  const ctx: TransportContext = {
+    hub,
+    config,
+    limiter,
+    auth,
+    origins,
+    clientIp: new ClientIpResolver(config.trustedProxies),
+    log,
+    shuttingDown: () => shuttingDown,
+  };
+
+  // Request logging is off (warn level): at thousands of connections it would drown the useful lines.
+  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger, bodyLimit: config.publish.maxBodyBytes, forceCloseConnections: true, return503OnClosing: true });
+  installErrorHandling(app, config.limits.retryAfterSeconds);
+  await app.register(cors, {
+    origin: (origin, callback) => callback(null, origins.allows(origin, undefined)),
+    methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'Last-Event-ID'],
+    exposedHeaders: ['Retry-After'],
+    maxAge: 600,
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (shuttingDown) void reply.header('connection', 'close');
+  });
+
+  const enabled = new Set(config.transports);
+  const disabled = (name: string) => (): never => {
+    throw new LivegateError('transport_disabled', `the ${name} transport is disabled on this server`);
+  };
+  app.get('/api/v2/events/stream', enabled.has('sse') ? (request, reply) => handleSse(ctx, request, reply) : disabled('SSE'));
+  app.get('/api/v2/events/poll', enabled.has('poll') ? (request, reply) => handlePoll(ctx, request, reply) : disabled('long-poll'));
+  registerPublishRoute(app, hub, config, auth, metrics);
+  registerConnectionRoutes(app, hub, auth);
+  registerProbeRoutes(app, hub, health, metrics, { version: VERSION, transports: config.transports, isShuttingDown: () => shuttingDown });
+
+  const sourceContext = (source: Source): SourceContext => ({
+    publish: (drafts) => hub.publish(drafts, source.name),
+    setHealth: (component, status, detail) => health.set(component, status, detail),
+    log: log.child({ source: source.name }),
+  });
+  for (const source of sources) source.routes?.(app, sourceContext(source));
+  for (const plugin of options.plugins ?? []) await plugin(app);
+
+  const ws = new WebSocketTransport(ctx);
+  app.server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== WS_PATH) {
+      rejectHandshake(socket, new LivegateError('not_found', `no WebSocket endpoint at ${path}`), config.limits.retryAfterSeconds);
+      return;
+    }
+    if (!enabled.has('ws')) {
+      rejectHandshake(socket, new LivegateError('transport_disabled', 'the WebSocket transport is disabled on this server'), config.limits.retryAfterSeconds);
+      return;
+    }
+    ws.handleUpgrade(req, socket, head);
+  });
+  app.server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":{"code":"invalid_body","message":"malformed HTTP request"}}');
+    log.debug({ err: err.message }, 'client error');
+  });
+
+  await hub.start();
+  health.set('bus', hub.bus.health().ok ? 'healthy' : 'unhealthy', hub.bus.kind);
+  const started: Source[] = [];
+  try {
+    for (const source of sources) {
+      await source.start(sourceContext(source));
+      started.push(source);
+    }
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    for (const source of started.reverse()) await source.stop().catch(() => {});
+    await hub.stop({ code: 'shutting_down', message: 'start-up failed', wsCode: 1011 });
+    await app.close().catch(() => {});
+    throw err;
+  }
+  const address = app.server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  log.info({ url, transports: config.transports, bus: hub.bus.kind, epoch: hub.bus.epoch, version: VERSION }, 'livegate listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      shuttingDown = true;
+      log.info({ connections: hub.sessions.size }, 'shutting down');
+      app.server.close();
+      for (const source of [...sources].reverse()) {
+        await source.stop().catch((err: unknown) => log.warn({ err, source: source.name }, 'source stop failed'));
+      }
+      await hub.stop({ code: 'shutting_down', message: 'server is shutting down', wsCode: 1001 });
+      ws.close();
+      await app.close();
+      log.info('stopped');
+    })());
+
+  return { url, port: address.port, hub, config, app, metrics, health, log, close };
+}

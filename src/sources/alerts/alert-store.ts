@@ -1,0 +1,230 @@
+/**
+ * Alerts received through the Alertmanager-compatible ingest, kept per fingerprint with
+ * Alertmanager's semantics, turned into `alerts` topic event drafts.
+ *
+ * Rules, as in Alertmanager's API handler and in-memory store:
+ * - `startsAt` missing → `endsAt` when that is given, else the receipt time.
+ * - `endsAt` missing → receipt time + resolve timeout, and the alert is marked as timing out
+ *   (its end was not stated by the sender). An alert with `endsAt` ≤ now is resolved.
+ * - A stored alert and a received one are merged when their activity ranges overlap: the earliest
+ *   `startsAt` wins; the younger one's annotations win; an explicitly stated later `endsAt` is
+ *   never shortened by a timeout `endsAt`.
+ *
+ * Events: `alert_created` then `alert_firing` the first time an alert is seen firing;
+ * `alert_firing` when a resolved alert fires again; `alert_resolved` when an explicit past `endsAt`
+ * arrives or `endsAt` passes (noticed by {@link AlertStore.tick} or by the next receipt). Re-posting
+ * an unchanged alert produces nothing. Resolved alerts are forgotten after a retention.
+ *
+ * Time is injected (`now`, epoch milliseconds) so tests need no sleeps.
+ */
+import type { EventDraft } from '../../core/event.js';
+import { eventLabelsOf, type LiveAlert } from './alert-model.js';
+import { fingerprint } from './fingerprint.js';
+import type { PostableAlert } from './postable-alerts.js';
+import { formatTime } from './rfc3339.js';
+
+/** Options of {@link AlertStore}. */
+export interface AlertStoreOptions {
+  /** Event `source` of the drafts and the alerts' `origins` entry, e.g. `ingest`. Required. */
+  readonly source: string;
+  /** How long an alert without `endsAt` stays firing without being re-sent. Defaults to 5 minutes (Alertmanager's `resolve_timeout`). */
+  readonly resolveTimeoutMs?: number;
+  /** How long a resolved alert is remembered (so a re-fire is `alert_firing`, not `alert_created`). Defaults to 1 hour. */
+  readonly retentionMs?: number;
+}
+
+/** Defaults of {@link AlertStoreOptions}. */
+export const ALERT_STORE_DEFAULTS = {
+  resolveTimeoutMs: 5 * 60_000,
+  retentionMs: 60 * 60_000,
+} as const;
+
+/** Topic of every draft the store produces. */
+export const ALERTS_TOPIC = 'alerts';
+
+interface StoredAlert {
+  readonly labels: PostableAlert['labels'];
+  readonly annotations: PostableAlert['annotations'];
+  readonly generatorURL: string;
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly updatedAt: number;
+  /** `endsAt` came from the resolve timeout, not from the sender. */
+  readonly timeout: boolean;
+}
+
+interface Entry {
+  alert: StoredAlert;
+  /** Last lifecycle state published for this fingerprint. */
+  firing: boolean;
+  /** The published view of `alert`; rebuilt lazily, never mutated. */
+  view: LiveAlert | undefined;
+}
+
+function resolvedAt(alert: StoredAlert, now: number): boolean {
+  return alert.endsAt <= now;
+}
+
+/** Alertmanager's `Alert.Merge`: `older` and `younger` are ordered by `updatedAt`. */
+function merge(a: StoredAlert, b: StoredAlert, now: number): StoredAlert {
+  const [older, younger] = b.updatedAt < a.updatedAt ? [b, a] : [a, b];
+  let startsAt = younger.startsAt;
+  let endsAt = younger.endsAt;
+  if (older.startsAt < younger.startsAt) startsAt = older.startsAt;
+  if (resolvedAt(younger, now)) {
+    // The latest explicit resolve time wins if both are resolved.
+    if (resolvedAt(older, now) && older.endsAt > younger.endsAt) endsAt = older.endsAt;
+  } else if (older.endsAt > younger.endsAt && !older.timeout) {
+    // A stated end time is never shortened by a timeout.
+    endsAt = older.endsAt;
+  }
+  return { ...younger, startsAt, endsAt };
+}
+
+/** Alertmanager merges only when the activity ranges overlap; otherwise the new alert replaces the old. */
+function overlaps(incoming: StoredAlert, old: StoredAlert): boolean {
+  return (
+    (incoming.endsAt > old.startsAt && incoming.endsAt < old.endsAt) ||
+    (incoming.startsAt > old.startsAt && incoming.startsAt < old.endsAt)
+  );
+}
+
+/** Alert state per fingerprint with Alertmanager's semantics; produces `alerts` event drafts. */
+export class AlertStore {
+  readonly #source: string;
+  readonly #resolveTimeoutMs: number;
+  readonly #retentionMs: number;
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: AlertStoreOptions) {
+    const resolveTimeoutMs = options.resolveTimeoutMs ?? ALERT_STORE_DEFAULTS.resolveTimeoutMs;
+    const retentionMs = options.retentionMs ?? ALERT_STORE_DEFAULTS.retentionMs;
+    if (typeof options.source !== 'string' || options.source === '') {
+      throw new TypeError('AlertStore: `source` must be a non-empty string such as "ingest"');
+    }
+    if (!Number.isFinite(resolveTimeoutMs) || resolveTimeoutMs <= 0) {
+      throw new TypeError(`AlertStore: \`resolveTimeoutMs\` must be a positive number of milliseconds (got ${resolveTimeoutMs})`);
+    }
+    if (!Number.isFinite(retentionMs) || retentionMs < 0) {
+      throw new TypeError(`AlertStore: \`retentionMs\` must be zero or a positive number of milliseconds (got ${retentionMs})`);
+    }
+    this.#source = options.source;
+    this.#resolveTimeoutMs = resolveTimeoutMs;
+    this.#retentionMs = retentionMs;
+  }
+
+  /** Number of fingerprints held, firing or resolved-but-retained. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The current view of one alert (firing or retained resolved), by fingerprint. */
+  get(fp: string): LiveAlert | undefined {
+    const entry = this.#entries.get(fp);
+    return entry === undefined ? undefined : this.#view(fp, entry);
+  }
+
+  /** The currently firing alerts (as of the last `ingest`/`tick`). */
+  firing(): LiveAlert[] {
+    const out: LiveAlert[] = [];
+    for (const [fp, entry] of this.#entries) if (entry.firing) out.push(this.#view(fp, entry));
+    return out;
+  }
+
+  /**
+   * Applies one received batch (already validated by `parsePostableAlerts`) at time `now`.
+   *
+   * An alert whose `endsAt` lies before its (defaulted) `startsAt` is skipped, as Alertmanager
+   * refuses it; an alert never seen firing that arrives already resolved is not stored, since no
+   * subscriber ever saw it.
+   *
+   * @returns the drafts to publish, in order.
+   */
+  ingest(alerts: readonly PostableAlert[], now: number): EventDraft[] {
+    const drafts: EventDraft[] = [];
+    for (const received of alerts) {
+      const timeout = received.endsAt === undefined;
+      const incoming: StoredAlert = {
+        labels: received.labels,
+        annotations: received.annotations,
+        generatorURL: received.generatorURL,
+        startsAt: received.startsAt ?? received.endsAt ?? now,
+        endsAt: received.endsAt ?? now + this.#resolveTimeoutMs,
+        updatedAt: now,
+        timeout,
+      };
+      if (incoming.endsAt < incoming.startsAt) continue;
+      const fp = fingerprint(incoming.labels);
+      const entry = this.#entries.get(fp);
+      if (entry === undefined) {
+        if (resolvedAt(incoming, now)) continue;
+        const created: Entry = { alert: incoming, firing: true, view: undefined };
+        this.#entries.set(fp, created);
+        const view = this.#view(fp, created);
+        drafts.push(this.#draft('alert_created', view, now), this.#draft('alert_firing', view, now));
+        continue;
+      }
+      // An end that passed before this receipt is a resolve in its own right, published first.
+      if (entry.firing && resolvedAt(entry.alert, now)) {
+        entry.firing = false;
+        entry.view = undefined;
+        drafts.push(this.#draft('alert_resolved', this.#view(fp, entry), now));
+      }
+      entry.alert = overlaps(incoming, entry.alert) ? merge(entry.alert, incoming, now) : incoming;
+      entry.view = undefined;
+      const firing = !resolvedAt(entry.alert, now);
+      if (firing === entry.firing) continue;
+      entry.firing = firing;
+      drafts.push(this.#draft(firing ? 'alert_firing' : 'alert_resolved', this.#view(fp, entry), now));
+    }
+    return drafts;
+  }
+
+  /**
+   * Resolves firing alerts whose `endsAt` has passed and forgets resolved alerts older than the
+   * retention. Meant to run about once a second.
+   *
+   * @returns `alert_resolved` drafts, in fingerprint insertion order.
+   */
+  tick(now: number): EventDraft[] {
+    const drafts: EventDraft[] = [];
+    for (const [fp, entry] of this.#entries) {
+      if (entry.firing) {
+        if (!resolvedAt(entry.alert, now)) continue;
+        entry.firing = false;
+        entry.view = undefined;
+        drafts.push(this.#draft('alert_resolved', this.#view(fp, entry), now));
+      }
+      if (entry.alert.endsAt + this.#retentionMs <= now) this.#entries.delete(fp);
+    }
+    return drafts;
+  }
+
+  #view(fp: string, entry: Entry): LiveAlert {
+    if (entry.view !== undefined) return entry.view;
+    const a = entry.alert;
+    entry.view = {
+      fingerprint: fp,
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: formatTime(a.startsAt),
+      endsAt: formatTime(a.endsAt),
+      generatorURL: a.generatorURL,
+      status: { state: entry.firing ? 'active' : 'resolved', silencedBy: [], inhibitedBy: [] },
+      origins: [this.#source],
+      updatedAt: formatTime(a.updatedAt),
+    };
+    return entry.view;
+  }
+
+  #draft(type: string, alert: LiveAlert, now: number): EventDraft {
+    return {
+      topic: ALERTS_TOPIC,
+      type,
+      source: this.#source,
+      labels: eventLabelsOf(alert.labels),
+      data: alert,
+      time: formatTime(now),
+    };
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * State of the `alerts` topic, rebuilt from its events, for the `snapshot` a new subscriber gets.
+ *
+ * Keyed by fingerprint only: an alert seen through the ingest and through a watched Alertmanager
+ * is one alert, and the latest event about it wins. `alert_resolved` (or any alert event whose data
+ * says `resolved`) removes it; every other `alert_*` event carrying a {@link LiveAlert} inserts or
+ * replaces it, so event types added later keep the state right.
+ */
+import type { Labels, LiveEvent } from '../../core/event.js';
+import type { StateReducer } from '../../core/state-topic.js';
+import { isLiveAlert, type LiveAlert } from './alert-model.js';
+import { isPlainObject } from './payload-validation.js';
+
+/** The `data` of an `alerts` snapshot. */
+export interface AlertsSnapshot {
+  readonly alerts: LiveAlert[];
+}
+
+const SEVERITY_RANK: ReadonlyMap<string, number> = new Map([
+  ['critical', 0],
+  ['warning', 1],
+  ['info', 2],
+]);
+
+function severityRank(alert: LiveAlert): number {
+  return SEVERITY_RANK.get(alert.labels['severity']?.toLowerCase() ?? '') ?? SEVERITY_RANK.size;
+}
+
+/** Unparsable times sort last instead of poisoning the comparison with NaN. */
+function startKey(time: string): number {
+  const ms = Date.parse(time);
+  return Number.isNaN(ms) ? Infinity : ms;
+}
+
+/**
+ * Display order: severity `critical` > `warning` > `info` > anything else (case-insensitive),
+ * then oldest `startsAt` first, then fingerprint so the order is total.
+ */
+export function compareAlerts(a: LiveAlert, b: LiveAlert): number {
+  const bySeverity = severityRank(a) - severityRank(b);
+  if (bySeverity !== 0) return bySeverity;
+  const aStart = startKey(a.startsAt);
+  const bStart = startKey(b.startsAt);
+  if (aStart !== bStart) return aStart < bStart ? -1 : 1;
+  return a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
+}
+
+/** {@link StateReducer} of the `alerts` topic. */
+export class AlertsReducer implements StateReducer {
+  readonly topic = 'alerts';
+  readonly #alerts = new Map<string, LiveAlert>();
+  /** Sorted copy reused by every snapshot until the next change; snapshots come in bursts on reconnect storms. */
+  #sorted: LiveAlert[] | undefined;
+
+  /** Number of alerts currently firing. */
+  get size(): number {
+    return this.#alerts.size;
+  }
+
+  apply(event: LiveEvent): void {
+    if (event.topic !== this.topic || !event.type.startsWith('alert_')) return;
+    const data = event.data;
+    if (event.type === 'alert_resolved') {
+      if (isPlainObject(data) && typeof data['fingerprint'] === 'string') this.#delete(data['fingerprint']);
+      return;
+    }
+    if (!isLiveAlert(data)) return;
+    if (data.status.state === 'resolved') this.#delete(data.fingerprint);
+    else {
+      this.#alerts.set(data.fingerprint, data);
+      this.#sorted = undefined;
+    }
+  }
+
+  snapshot(include: (labels: Labels) => boolean): AlertsSnapshot {
+    this.#sorted ??= [...this.#alerts.values()].sort(compareAlerts);
+    return { alerts: this.#sorted.filter((alert) => include(alert.labels)) };
+  }
+
+  #delete(fp: string): void {
+    if (this.#alerts.delete(fp)) this.#sorted = undefined;
+  }
+}

@@ -1,0 +1,40 @@
+import type { ControlName, Outbound } from '../core/outbound.js';
+
+/**
+ * Wire forms shared by the transports. Event frames come pre-built from `SerializedEvent`; this
+ * module builds the rest: SSE control events, WebSocket control ops and batches. SSE names and
+ * ids never contain CR or LF (names come from a fixed set, ids from the bus), and data is JSON,
+ * which has no raw newlines, so no frame can be split or injected.
+ */
+
+/** `retry: <ms>\n\n`, the first bytes of every SSE stream. */
+export function sseRetry(ms: number): Buffer {
+  return Buffer.from(`retry: ${ms}\n\n`);
+}
+
+/** `event: <name>\ndata: <json>\n\n`. */
+export function sseControl(name: ControlName, data: Readonly<Record<string, unknown>>): Buffer {
+  return Buffer.from(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/** Builds the SSE bytes of a flush: every event frame, batches flattened, controls named. */
+export function sseChunks(items: readonly Outbound[], named: boolean): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (const item of items) {
+    if (item.kind === 'event') chunks.push(item.event.sse(named));
+    else if (item.kind === 'batch') for (const event of item.events) chunks.push(event.sse(named));
+    else chunks.push(sseControl(item.name, item.sub === undefined ? item.data : { ...item.data, subscription: item.sub }));
+  }
+  return chunks;
+}
+
+/** WebSocket message of one item: shared event frame, `events` batch, or a control op. */
+export function wsMessage(item: Outbound): Buffer | string {
+  if (item.kind === 'event') return item.event.ws(item.sub);
+  if (item.kind === 'batch') {
+    let body = `{"op":"events","subscription":${JSON.stringify(item.sub)},"events":[`;
+    for (let i = 0; i < item.events.length; i++) body += (i === 0 ? '' : ',') + item.events[i]!.json;
+    return `${body}]}`;
+  }
+  return JSON.stringify(item.sub === undefined ? { op: item.name, ...item.data } : { op: item.name, subscription: item.sub, ...item.data });
+}

@@ -1,0 +1,112 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { formatEventId, parseEventId } from '../core/event-id.js';
+import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
+import { authorizeFilter } from '../core/principal.js';
+import type { Session } from '../core/session.js';
+import type { Subscription } from '../core/subscription.js';
+import { LivegateError } from '../errors.js';
+import { filterFromQuery, intParam, singleParam, type QueryValues } from '../http/subscription-params.js';
+import type { TransportContext } from './context.js';
+
+/** The long-poll response body. */
+export interface PollBody {
+  readonly events: unknown[];
+  readonly lastEventId: string;
+  readonly reset: boolean;
+}
+
+/**
+ * Collects what one poll's session receives in one flush and answers with it. The answer goes out
+ * after the flush pass (a microtask), so replayed events, snapshots and a reset that arrive in the
+ * same pass share one response.
+ */
+export class PollWriter implements TransportWriter {
+  readonly kind = 'poll' as const;
+  private events: string[] = [];
+  private reset = false;
+  private answered = false;
+  private scheduled = false;
+  /** Set after the session exists; gives the position to report. */
+  position: (() => string) | undefined;
+
+  constructor(private readonly answer: (body: string) => void) {}
+
+  write(items: readonly Outbound[]): boolean {
+    if (this.answered) return true;
+    for (const item of items) {
+      if (item.kind === 'event') this.events.push(item.event.json);
+      else if (item.kind === 'batch') for (const e of item.events) this.events.push(e.json);
+      else if (item.name === 'reset') this.reset = true;
+    }
+    if (this.events.length > 0 || this.reset) this.schedule();
+    return true;
+  }
+
+  needsDrain(): boolean {
+    return false;
+  }
+
+  bufferedBytes(): number {
+    return 0;
+  }
+
+  onDrain(): void {}
+
+  close(_reason: CloseReason): void {
+    this.respond();
+  }
+
+  /** Answers now with whatever was collected (also on timeout and shutdown). Idempotent. */
+  respond(): void {
+    if (this.answered) return;
+    this.answered = true;
+    const lastEventId = this.position?.() ?? '';
+    this.answer(`{"events":[${this.events.join(',')}],"lastEventId":${JSON.stringify(lastEventId)},"reset":${this.reset}}`);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => this.respond());
+  }
+}
+
+/**
+ * `GET /api/v2/events/poll`: answers at once with missed events (or a snapshot for a first poll),
+ * else waits up to `timeout` seconds for the first matching event.
+ */
+export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply: FastifyReply): Promise<string> {
+  const query = request.query as QueryValues;
+  if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+  const principal = ctx.auth.authenticate(request.headers, singleParam(query, 'access_token'));
+  const filter = authorizeFilter(principal, filterFromQuery(query));
+  const since = singleParam(query, 'since') || undefined;
+  if (since !== undefined && parseEventId(since) === null) {
+    throw new LivegateError('invalid_event_id', `"${since.slice(0, 80)}" is not a livegate event id`, { field: 'since' });
+  }
+  const timeout = intParam(query, 'timeout', 0, ctx.config.poll.maxTimeoutSeconds) ?? ctx.config.poll.defaultTimeoutSeconds;
+  const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
+  const release = ctx.limiter.acquire(ip);
+
+  return new Promise<string>((resolve) => {
+    let session: Session | undefined;
+    const writer = new PollWriter((body) => {
+      resolve(body);
+      // Close synchronously: anything dispatched after this point is after `lastEventId`.
+      session?.close({ code: 'done', message: 'answered', wsCode: 1000 });
+    });
+    session = ctx.hub.openSession({ transport: writer, ip, principal });
+    session.onClose(() => {
+      release();
+      writer.respond();
+    });
+    let sub: Subscription | undefined;
+    writer.position = () => (sub !== undefined && sub.mode === 'catchup' ? formatEventId(ctx.hub.bus.epoch, sub.cursor) : ctx.hub.head);
+    reply.raw.on('close', () => session?.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
+    sub = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
+    if (session.state === 'open') {
+      session.heartbeatTimer = ctx.hub.timers.schedule(timeout * 1000, () => writer.respond());
+    }
+    void reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
+  });
+}

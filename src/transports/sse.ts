@@ -1,0 +1,114 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authorizeFilter } from '../core/principal.js';
+import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
+import { parseEventId } from '../core/event-id.js';
+import { LivegateError } from '../errors.js';
+import { filterFromQuery, singleParam, type QueryValues } from '../http/subscription-params.js';
+import { scheduleHeartbeat, type TransportContext } from './context.js';
+import { sseChunks, sseControl, sseRetry } from './framing.js';
+
+/** Grace for a closing stream to flush its last frame before the socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
+
+/** Writes a session's items as SSE frames on a raw HTTP response, with drain-based backpressure. */
+export class SseWriter implements TransportWriter {
+  readonly kind = 'sse' as const;
+  private closed = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly named: boolean,
+  ) {}
+
+  write(items: readonly Outbound[]): boolean {
+    if (this.closed) return true;
+    const chunks = sseChunks(items, this.named);
+    if (chunks.length === 1) return this.res.write(chunks[0]!);
+    this.res.cork();
+    for (const chunk of chunks) this.res.write(chunk);
+    this.res.uncork();
+    return !this.res.writableNeedDrain;
+  }
+
+  needsDrain(): boolean {
+    return this.res.writableNeedDrain;
+  }
+
+  bufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
+  onDrain(callback: () => void): void {
+    this.res.once('drain', callback);
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.res.destroyed || this.res.writableEnded) return;
+    if (reason.code === 'shutting_down') this.res.write(sseControl('shutdown', { reason: 'server_shutdown', message: reason.message }));
+    else if (reason.code !== 'client_closed' && reason.code !== 'done') this.res.write(sseControl('error', { code: reason.code, message: reason.message }));
+    this.res.end();
+    // A stalled reader never lets `end` finish; do not keep its buffers alive for it.
+    const timer = setTimeout(() => this.res.destroy(), CLOSE_GRACE_MS);
+    timer.unref();
+    this.res.once('finish', () => clearTimeout(timer));
+  }
+}
+
+/**
+ * `GET /api/v2/events/stream`. Everything is validated before the response starts, so a bad
+ * request gets an ordinary JSON error; after that the stream carries events and control events.
+ */
+export function handleSse(ctx: TransportContext, request: FastifyRequest, reply: FastifyReply): void {
+  const query = request.query as QueryValues;
+  if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+  if (!ctx.origins.allows(request.headers.origin, request.headers.host)) throw new LivegateError('origin_not_allowed');
+  const principal = ctx.auth.authenticate(request.headers, singleParam(query, 'access_token'));
+  const filter = authorizeFilter(principal, filterFromQuery(query));
+  const headerId = request.headers['last-event-id'];
+  const since = singleParam(query, 'lastEventId') ?? (typeof headerId === 'string' && headerId !== '' ? headerId : undefined);
+  if (since !== undefined && parseEventId(since) === null) {
+    throw new LivegateError('invalid_event_id', `"${since.slice(0, 80)}" is not a livegate event id`, { field: 'lastEventId' });
+  }
+  const namedParam = singleParam(query, 'named');
+  if (namedParam !== undefined && namedParam !== '0' && namedParam !== '1') {
+    throw new LivegateError('invalid_param', 'named must be 0 or 1', { field: 'named' });
+  }
+  const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
+  const release = ctx.limiter.acquire(ip);
+
+  reply.hijack();
+  const res = reply.raw;
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.socket?.setNoDelay(true);
+  res.write(sseRetry(ctx.config.sse.retryMs));
+
+  const session = ctx.hub.openSession({
+    transport: new SseWriter(res, namedParam === '1'),
+    ip,
+    principal,
+    ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }),
+  });
+  const log = ctx.log.child({ connection: session.id });
+  session.onClose((reason) => {
+    release();
+    log.debug({ reason: reason.code, sent: session.sent }, 'sse closed');
+  });
+  res.on('close', () => session.close({ code: 'client_closed', message: 'client closed the stream', wsCode: 1000 }));
+  res.on('error', (err) => log.debug({ err }, 'sse socket error'));
+
+  session.control('hello', { connection: session.id, epoch: ctx.hub.bus.epoch, heartbeatMs: ctx.config.sse.heartbeatMs });
+  ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
+  scheduleHeartbeat(ctx, session, ctx.config.sse.heartbeatMs);
+  log.debug({ ip, since, filter: filter.spec }, 'sse opened');
+}

@@ -1,0 +1,244 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
+import { authorizeFilter, type Principal } from '../core/principal.js';
+import type { Session } from '../core/session.js';
+import { ERRORS, LivegateError, type ErrorCode } from '../errors.js';
+import { batchOptions, compileRequestFilter } from '../http/subscription-params.js';
+import type { TransportContext } from './context.js';
+import { wsMessage } from './framing.js';
+
+/** Path of the WebSocket endpoint. */
+export const WS_PATH = '/ws/dashboard';
+
+const TEXT = { binary: false, compress: false, fin: true } as const;
+/** Above this many buffered bytes the writer reports backpressure. */
+const HIGH_WATER_MARK = 64 * 1024;
+
+/** Writes a session's items as WebSocket text messages, watching the raw socket for drain. */
+export class WsWriter implements TransportWriter {
+  readonly kind = 'ws' as const;
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Duplex,
+  ) {}
+
+  write(items: readonly Outbound[]): boolean {
+    if (this.closed) return true;
+    if (items.length > 1) this.socket.cork();
+    for (const item of items) this.ws.send(wsMessage(item), TEXT);
+    if (items.length > 1) this.socket.uncork();
+    return !this.needsDrain();
+  }
+
+  needsDrain(): boolean {
+    return this.socket.writableNeedDrain || this.ws.bufferedAmount > HIGH_WATER_MARK;
+  }
+
+  bufferedBytes(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  onDrain(callback: () => void): void {
+    this.socket.once('drain', callback);
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (reason.code === 'client_closed') return;
+    if (reason.code === 'slow_consumer' || reason.code === 'idle_timeout') {
+      // The peer is not reading: a close handshake would wait behind the backlog.
+      this.ws.terminate();
+      return;
+    }
+    this.ws.close(reason.wsCode, reason.message.slice(0, 120));
+    const timer = setTimeout(() => this.ws.terminate(), 2000);
+    timer.unref();
+    this.ws.once('close', () => clearTimeout(timer));
+  }
+}
+
+/**
+ * The WebSocket endpoint: handshake checks (shutdown, origin, auth, limits) answered as proper
+ * HTTP responses, then the JSON op protocol of docs/protocol.md over one session per socket.
+ */
+export class WebSocketTransport {
+  private readonly wss: WebSocketServer;
+
+  constructor(private readonly ctx: TransportContext) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: ctx.config.ws.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  }
+
+  /** Handles an HTTP upgrade for {@link WS_PATH}. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const ctx = this.ctx;
+    let principal: Principal;
+    let ip: string;
+    let release: () => void;
+    try {
+      if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+      if (!ctx.origins.allows(req.headers.origin, req.headers.host)) throw new LivegateError('origin_not_allowed');
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      principal = ctx.auth.authenticate(req.headers, url.searchParams.get('access_token') ?? undefined);
+      ip = ctx.clientIp.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+      release = ctx.limiter.acquire(ip);
+    } catch (err) {
+      rejectHandshake(socket, err instanceof LivegateError ? err : new LivegateError('internal'), ctx.config.limits.retryAfterSeconds);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, socket, principal, ip, release, req.headers['user-agent']));
+  }
+
+  /** Closes the upgrade server (sockets are closed through their sessions). */
+  close(): void {
+    this.wss.close();
+  }
+
+  private open(ws: WebSocket, socket: Duplex, principal: Principal, ip: string, release: () => void, userAgent: string | undefined): void {
+    const ctx = this.ctx;
+    const session = ctx.hub.openSession({ transport: new WsWriter(ws, socket), ip, principal, ...(userAgent === undefined ? {} : { userAgent }) });
+    const log = ctx.log.child({ connection: session.id });
+    let lastHeard = performance.now();
+    let lastPing = performance.now();
+    session.onClose((reason) => {
+      release();
+      log.debug({ reason: reason.code, sent: session.sent }, 'ws closed');
+    });
+    ws.on('close', () => session.close({ code: 'client_closed', message: 'peer closed', wsCode: 1000 }));
+    ws.on('error', (err) => {
+      // ws reports protocol violations (oversized, invalid UTF-8) here and closes the socket itself.
+      log.debug({ err: err.message }, 'ws error');
+    });
+    ws.on('pong', () => {
+      lastHeard = performance.now();
+    });
+    ws.on('message', (data, isBinary) => {
+      lastHeard = performance.now();
+      if (isBinary) {
+        session.control('error', errorData('binary_not_supported'));
+        return;
+      }
+      this.onMessage(session, principal, data.toString());
+    });
+
+    const { heartbeatMs } = ctx.config.sse;
+    const { pingIntervalMs, idleTimeoutMs } = ctx.config.ws;
+    const keepalive = (): void => {
+      if (session.state !== 'open') return;
+      const now = performance.now();
+      if (now - lastHeard >= idleTimeoutMs) {
+        session.close({ code: 'idle_timeout', message: ERRORS.idle_timeout.message, wsCode: 4000 });
+        return;
+      }
+      if (now - lastPing >= pingIntervalMs) {
+        lastPing = now;
+        ws.ping();
+      }
+      if (now - session.lastWriteMono >= heartbeatMs) session.control('heartbeat', { time: new Date().toISOString() });
+      const next = Math.min(lastPing + pingIntervalMs, lastHeard + idleTimeoutMs, session.lastWriteMono + heartbeatMs) - now;
+      session.heartbeatTimer = ctx.hub.timers.schedule(Math.max(next, 10), keepalive);
+    };
+    session.heartbeatTimer = ctx.hub.timers.schedule(Math.min(heartbeatMs, pingIntervalMs), keepalive);
+    session.control('hello', { connection: session.id, epoch: ctx.hub.bus.epoch, heartbeatMs });
+    log.debug({ ip }, 'ws opened');
+  }
+
+  private onMessage(session: Session, principal: Principal, text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      session.control('error', errorData('invalid_json', 'message is not valid JSON'));
+      return;
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      session.control('error', errorData('invalid_message', 'a message must be a JSON object with an "op"'));
+      return;
+    }
+    const msg = message as Record<string, unknown>;
+    const rawId = msg.id;
+    const id = typeof rawId === 'string' && rawId.length <= 64 ? rawId : undefined;
+    try {
+      if (rawId !== undefined && id === undefined) throw new LivegateError('invalid_message', 'id must be a string of at most 64 characters', { field: 'id' });
+      switch (msg.op) {
+        case 'subscribe':
+          this.subscribe(session, principal, msg, id);
+          return;
+        case 'unsubscribe': {
+          checkKeys(msg, ['op', 'id', 'subscription']);
+          if (typeof msg.subscription !== 'string') throw new LivegateError('invalid_message', 'subscription must be a string', { field: 'subscription' });
+          this.ctx.hub.unsubscribe(session, msg.subscription);
+          session.control('unsubscribed', { ...(id === undefined ? {} : { id }), subscription: msg.subscription });
+          return;
+        }
+        case 'ping':
+          checkKeys(msg, ['op', 'id']);
+          session.control('pong', id === undefined ? {} : { id });
+          return;
+        default:
+          if (typeof msg.op !== 'string') throw new LivegateError('invalid_message', 'op must be a string', { field: 'op' });
+          throw new LivegateError('unknown_op', `unknown op "${msg.op.slice(0, 40)}"; known: subscribe, unsubscribe, ping`, { field: 'op' });
+      }
+    } catch (err) {
+      if (!(err instanceof LivegateError)) {
+        this.ctx.log.error({ err, connection: session.id }, 'ws message handler failed');
+      }
+      const e = err instanceof LivegateError ? err : new LivegateError('internal');
+      session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e.code, e.message, e.field) });
+    }
+  }
+
+  private subscribe(session: Session, principal: Principal, msg: Record<string, unknown>, id: string | undefined): void {
+    checkKeys(msg, ['op', 'id', 'topics', 'types', 'sources', 'match', 'since', 'batch', 'batchMs']);
+    const spec = {
+      topics: stringList(msg, 'topics'),
+      types: stringList(msg, 'types'),
+      sources: stringList(msg, 'sources'),
+      match: stringList(msg, 'match'),
+    };
+    if (msg.since !== undefined && typeof msg.since !== 'string') throw new LivegateError('invalid_message', 'since must be an event id string', { field: 'since' });
+    const filter = authorizeFilter(principal, compileRequestFilter(spec));
+    const batch = batchOptions(msg.batch, msg.batchMs);
+    this.ctx.hub.subscribe(session, {
+      filter,
+      batch,
+      ...(typeof msg.since === 'string' ? { since: msg.since } : {}),
+      announce: (subscription) => session.control('subscribed', { ...(id === undefined ? {} : { id }), subscription }),
+    });
+  }
+}
+
+function errorData(code: ErrorCode, message: string = ERRORS[code].message, field?: string): Record<string, unknown> {
+  return field === undefined ? { code, message } : { code, message, field };
+}
+
+function stringList(msg: Record<string, unknown>, field: string): string[] {
+  const value = msg[field];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw new LivegateError('invalid_message', `${field} must be an array of strings`, { field });
+  }
+  return value as string[];
+}
+
+function checkKeys(msg: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(msg)) {
+    if (!allowed.includes(key)) throw new LivegateError('invalid_message', `unknown field "${key.slice(0, 40)}" for op "${String(msg.op)}"`, { field: key });
+  }
+}
+
+/** Answers a refused handshake with a proper HTTP response and closes the socket. */
+export function rejectHandshake(socket: Duplex, error: LivegateError, retryAfterSeconds: number): void {
+  const body = JSON.stringify(error.toBody());
+  const retry = ERRORS[error.code].retry && error.status >= 429 ? `Retry-After: ${retryAfterSeconds}\r\n` : '';
+  socket.end(
+    `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
+  );
+  socket.once('error', () => {});
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
