@@ -1,5 +1,5 @@
 import { LivegateError } from '../errors.js';
-import { compileFilter, intersectFilters, type CompiledFilter } from './filter.js';
+import { compileFilter, FilterError, intersectFilters, type CompiledFilter } from './filter.js';
 
 /**
  * Who is on the other end of a connection. While auth is off every connection carries
@@ -36,6 +36,23 @@ export const ANONYMOUS: Principal = Object.freeze({
  * topic is narrowed to the allowed ones; an explicit forbidden topic is refused with `forbidden`.
  */
 export function authorizeFilter(principal: Principal, requested: CompiledFilter): CompiledFilter {
+  let filter = requested;
+  if (principal.topics !== null && principal.topics.size === 0) {
+    // An empty allow-list compiles to "no restriction"; it must mean "nothing" instead.
+    throw new LivegateError('forbidden', `${principal.id} may not read any topic`, { field: 'topics' });
+  }
+  try {
+    filter = narrow(principal, filter);
+  } catch (err) {
+    if (err instanceof FilterError) {
+      throw new LivegateError('forbidden', `the requested ${err.field} are outside what ${principal.id} may read`, { field: err.field, cause: err });
+    }
+    throw err;
+  }
+  return filter;
+}
+
+function narrow(principal: Principal, requested: CompiledFilter): CompiledFilter {
   let filter = requested;
   if (principal.topics !== null) {
     const allowed = principal.topics;

@@ -36,7 +36,7 @@ export function compileRequestFilter(spec: FilterSpec): CompiledFilter {
     return compileFilter(spec);
   } catch (err) {
     if (err instanceof FilterError) {
-      throw new LivegateError('invalid_filter', err.message, { field: `${err.field}[${err.index}]`, cause: err });
+      throw new LivegateError('invalid_filter', err.message, { field: err.index < 0 ? err.field : `${err.field}[${err.index}]`, cause: err });
     }
     throw err;
   }

@@ -23,6 +23,7 @@
  * - `silencedBy` becomes non-empty: `alert_silenced`; `inhibitedBy` becomes non-empty: `alert_inhibited`.
  * - gone: `alert_resolved` (data: the last view, `status.state` `resolved`, `endsAt` at most now).
  * - anything else (annotations, `endsAt` refreshed, origins joining or leaving): no event.
+ * - a known alert turning `unprocessed` keeps its last status (see {@link keepKnownStatus}).
  *
  * Silences: `silence_created` when a non-expired silence appears, `silence_updated` when its
  * `startsAt`, `endsAt`, matchers, comment, author or state (`pending` → `active`) change,
@@ -197,6 +198,24 @@ export function diffLiveAlerts(
 }
 
 /**
+ * `unprocessed` means an Alertmanager has not run the alert through its pipeline yet (it just
+ * arrived, or a peer restarted); it says nothing new about an alert already known to be active or
+ * suppressed. Such alerts keep their published status, so a passing `unprocessed` does not replay
+ * `alert_firing` or the suppression events.
+ */
+export function keepKnownStatus(
+  published: ReadonlyMap<string, LiveAlert>,
+  merged: Map<string, LiveAlert>,
+): Map<string, LiveAlert> {
+  for (const [fp, alert] of merged) {
+    if (alert.status.state !== 'unprocessed') continue;
+    const known = published.get(fp)?.status;
+    if (known !== undefined && known.state !== 'unprocessed') merged.set(fp, { ...alert, status: known });
+  }
+  return merged;
+}
+
+/**
  * Events between two views of a single Alertmanager named `origin` (fingerprint → alert).
  * Everything in `prev` counts as published; alerts of `next` whose `endsAt` is not after `now`
  * count as gone.
@@ -209,7 +228,8 @@ export function diffAlerts(
 ): EventDraft[] {
   const published = new Map<string, LiveAlert>();
   for (const [fp, alert] of prev) published.set(fp, toLiveAlert(alert, [origin]));
-  return diffLiveAlerts(published, mergeAlertViews(new Map([[origin, next]]), now), now);
+  const current = keepKnownStatus(published, mergeAlertViews(new Map([[origin, next]]), now));
+  return diffLiveAlerts(published, current, now);
 }
 
 function indexBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T> {
@@ -247,7 +267,7 @@ export class MultiOriginAlerts {
 
   /** Merges the current views at `now` and returns the drafts for what changed since the last evaluation. */
   evaluate(now: number): EventDraft[] {
-    const next = mergeAlertViews(this.#views, now);
+    const next = keepKnownStatus(this.#published, mergeAlertViews(this.#views, now));
     const drafts = diffLiveAlerts(this.#published, next, now);
     this.#published = next;
     return drafts;
