@@ -174,6 +174,9 @@ function crossCheck(config: Config): void {
   if (config.ws.idleTimeoutMs <= config.ws.pingIntervalMs) {
     throw new ConfigError('ws.idleTimeoutMs', `must be greater than ws.pingIntervalMs (${config.ws.pingIntervalMs}) so a pong can arrive`);
   }
+  if (config.stats.intervalMs > 0 && config.stats.intervalMs < 100) {
+    throw new ConfigError('stats.intervalMs', `${config.stats.intervalMs} is too short; use 0 (off) or 100 to 3600000`);
+  }
   for (const proxy of config.trustedProxies) {
     const [addr, bits] = proxy.split('/');
     const family = isIP(addr ?? '');

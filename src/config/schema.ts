@@ -50,6 +50,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'publish.maxBodyBytes', type: 'int', default: 512 * 1024, min: 1024, max: 64 * MiB, doc: 'Largest publish request body.' },
   { key: 'publish.maxEvents', type: 'int', default: 1000, min: 1, max: 100_000, doc: 'Most events in one publish request.' },
   { key: 'auth.adminToken', type: 'string', default: '', doc: 'When set, publishing and the connections API require `Authorization: Bearer <token>`.' },
+  { key: 'stats.intervalMs', type: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Interval of `stats_updated` events on the `stats` topic; 0 turns them off (minimum otherwise 100).' },
   { key: 'shutdown.timeoutMs', type: 'int', default: 10_000, min: 0, max: 600_000, doc: 'Longest graceful shutdown before exit.' },
   { key: 'log.level', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'Log level.', envAliases: ['LOG_LEVEL'] },
 ];
@@ -70,6 +71,7 @@ export interface Config {
   poll: { defaultTimeoutSeconds: number; maxTimeoutSeconds: number };
   publish: { maxBodyBytes: number; maxEvents: number };
   auth: { adminToken: string };
+  stats: { intervalMs: number };
   shutdown: { timeoutMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }

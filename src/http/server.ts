@@ -11,6 +11,7 @@ import { Hub } from '../core/hub.js';
 import { HealthReducer } from '../sources/health/health-reducer.js';
 import { HealthReporter } from '../sources/health/health-reporter.js';
 import type { Source, SourceContext } from '../sources/source.js';
+import { StatsSource } from '../sources/stats/stats-source.js';
 import type { TransportContext } from '../transports/context.js';
 import { handlePoll } from '../transports/long-poll.js';
 import { handleSse } from '../transports/sse.js';
@@ -51,6 +52,8 @@ export interface LivegateServer {
   readonly app: FastifyInstance;
   readonly metrics: Metrics;
   readonly health: HealthReporter;
+  /** The `stats_updated` publisher, when `stats.intervalMs` > 0; sources may add counters to it. */
+  readonly stats: StatsSource | undefined;
   readonly log: Logger;
   /**
    * Graceful shutdown: refuse new connections, send `shutdown` to every client (SSE event,
@@ -83,7 +86,8 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   });
   metrics.watchHub(hub);
   hub.registerState(new HealthReducer());
-  const sources = options.sources ?? [];
+  const stats = config.stats.intervalMs > 0 ? new StatsSource(hub, metrics, { intervalMs: config.stats.intervalMs }) : undefined;
+  const sources: Source[] = [...(stats === undefined ? [] : [stats]), ...(options.sources ?? [])];
   for (const source of sources) for (const reducer of source.reducers ?? []) hub.registerState(reducer);
 
   let shuttingDown = false;
@@ -187,5 +191,5 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       log.info('stopped');
     })());
 
-  return { url, port: address.port, hub, config, app, metrics, health, log, close };
+  return { url, port: address.port, hub, config, app, metrics, health, stats, log, close };
 }

@@ -1,0 +1,96 @@
+import type { Hub } from '../../core/hub.js';
+import type { Metrics } from '../../http/metrics.js';
+import type { Source, SourceContext } from '../source.js';
+import { percentiles } from './percentiles.js';
+import { STATS_TOPIC, STATS_UPDATED, StatsReducer } from './stats-reducer.js';
+
+/** Extra counters another component contributes to `stats_updated` (e.g. alert counts). */
+export type StatsContributor = () => Record<string, unknown>;
+
+/** Options of a {@link StatsSource}. */
+export interface StatsSourceOptions {
+  /** Interval between `stats_updated` events in ms. Defaults to 10,000. */
+  intervalMs?: number;
+}
+
+/**
+ * Publishes `stats_updated` on the `stats` topic every interval: connections by transport, events/s
+ * and deliveries/s over the interval, delivery latency percentiles, slow-consumer and dropped
+ * counts, memory, and whatever contributors add (alert counts by state and severity).
+ */
+export class StatsSource implements Source {
+  readonly name = 'stats';
+  readonly reducers = [new StatsReducer()];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly intervalMs: number;
+  private readonly contributors: StatsContributor[] = [];
+  private lastPublished = 0;
+  private lastDelivered = 0;
+  private lastAt = performance.now();
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly metrics: Metrics,
+    options: StatsSourceOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 10_000;
+    if (!Number.isInteger(this.intervalMs) || this.intervalMs < 100) throw new TypeError('StatsSource: intervalMs must be an integer >= 100');
+  }
+
+  /** Adds counters to every update. */
+  contribute(contributor: StatsContributor): void {
+    this.contributors.push(contributor);
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.lastAt = performance.now();
+    this.lastPublished = this.hub.publishedCount;
+    this.lastDelivered = this.metrics.deliveredCount;
+    this.timer = setInterval(() => {
+      ctx.publish([{ topic: STATS_TOPIC, type: STATS_UPDATED, source: 'livegate', data: this.collect() }]).catch((err: unknown) => ctx.log.warn({ err }, 'stats publish failed'));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Builds one stats payload and starts the next period. Public for tests. */
+  collect(): Record<string, unknown> {
+    const now = performance.now();
+    const seconds = Math.max(0.001, (now - this.lastAt) / 1000);
+    // The stats event itself is not counted: it would make an idle server look busy.
+    const published = this.hub.publishedCount;
+    const delivered = this.metrics.deliveredCount;
+    const samples = this.metrics.latencySamples;
+    this.metrics.latencySamples = [];
+    const [p50, p95, p99] = percentiles(samples, [50, 95, 99]);
+    const connections: Record<string, number> = { sse: 0, ws: 0, poll: 0 };
+    for (const session of this.hub.sessions.values()) connections[session.kind] = (connections[session.kind] ?? 0) + 1;
+    const memory = process.memoryUsage();
+    const stats: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      intervalSeconds: Math.round(seconds * 1000) / 1000,
+      connections: { ...connections, total: this.hub.sessions.size },
+      subscriptions: this.hub.dispatcher.size,
+      eventsPerSecond: round((published - this.lastPublished) / seconds),
+      deliveriesPerSecond: round((delivered - this.lastDelivered) / seconds),
+      latencyMs: { p50: round(p50), p95: round(p95), p99: round(p99), samples: samples.length },
+      slowConsumerDisconnects: this.metrics.slowConsumerCount,
+      droppedEvents: this.metrics.droppedCount,
+      window: { events: this.hub.window.length, bytes: this.hub.window.size },
+      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
+    };
+    for (const contribute of this.contributors) Object.assign(stats, contribute());
+    this.lastAt = now;
+    this.lastPublished = published + 1;
+    this.lastDelivered = delivered;
+    return stats;
+  }
+}
+
+function round(value: number | null | undefined): number | null {
+  return value === null || value === undefined ? null : Math.round(value * 100) / 100;
+}
