@@ -28,7 +28,8 @@ export interface ConfigSources {
 /** Builds the validated config. Throws {@link ConfigError} on the first bad value. */
 export function loadConfig(sources: ConfigSources = {}): Config {
   const values = new Map<string, unknown>();
-  for (const s of SETTINGS) values.set(s.key, s.default);
+  // Copy list defaults: the config is the caller's to change, the schema's defaults are not.
+  for (const s of SETTINGS) values.set(s.key, Array.isArray(s.default) ? [...(s.default as unknown[])] : s.default);
   if (sources.file !== undefined) applyObject(values, readConfigFile(sources.file), 'file');
   if (sources.env !== undefined) {
     for (const s of SETTINGS) {
@@ -178,10 +179,10 @@ function crossCheck(config: Config): void {
     throw new ConfigError('stats.intervalMs', `${config.stats.intervalMs} is too short; use 0 (off) or 100 to 3600000`);
   }
   for (const proxy of config.trustedProxies) {
-    const [addr, bits] = proxy.split('/');
+    const [addr, bits, extra] = proxy.split('/');
     const family = isIP(addr ?? '');
     const maxBits = family === 6 ? 128 : 32;
-    if (family === 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+    if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
       throw new ConfigError('trustedProxies', `"${proxy}" is not an IP address or CIDR (e.g. 10.0.0.0/8)`);
     }
   }

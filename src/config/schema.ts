@@ -1,6 +1,6 @@
 /**
  * The configuration schema: one table of keys, each with its type, default, bounds and doc. The
- * loader, the validator, `--help` and docs/configuration.md all read this one table, so they
+ * loader, the validator, `--help` and the table in docs/operations.md all read this one table, so they
  * cannot disagree.
  */
 

@@ -24,7 +24,8 @@ export function stampDraft(
 ): StampedDraft {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new LivegateError('invalid_event', 'an event draft must be a JSON object', {
-      field: prefix || 'body',
+      // `[3].` names a field inside draft 3; the draft itself is `[3]`.
+      field: prefix.replace(/\.$/, '') || 'body',
     });
   }
   const draft = input as Record<string, unknown>;
@@ -52,8 +53,8 @@ export function stampDraft(
       field: `${prefix}type`,
     });
   }
-  if (type === 'snapshot') {
-    throw new LivegateError('invalid_event', 'type "snapshot" is reserved for state snapshots', {
+  if (RESERVED_TYPES.has(type)) {
+    throw new LivegateError('invalid_event', `type "${type}" is reserved (snapshot and the SSE control event names)`, {
       field: `${prefix}type`,
     });
   }
@@ -71,10 +72,10 @@ export function stampDraft(
   }
   let stampedTime = now;
   if (time !== undefined) {
-    if (typeof time !== 'string' || time.length > 40 || Number.isNaN(Date.parse(time))) {
+    if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time))) {
       throw new LivegateError(
         'invalid_event',
-        `time ${describe(time)} is not an ISO-8601 date-time`,
+        `time ${describe(time)} is not an RFC 3339 date-time like 2026-11-23T07:01:29Z`,
         { field: `${prefix}time` },
       );
     }
@@ -89,6 +90,10 @@ export function stampDraft(
     time: stampedTime,
   };
 }
+
+/** `snapshot` marks state snapshots; the others would pose as control events with `named=1`. */
+const RESERVED_TYPES = new Set(['snapshot', 'hello', 'heartbeat', 'reset', 'shutdown', 'error', 'message']);
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 const ALLOWED_KEYS = new Set(['topic', 'type', 'source', 'labels', 'data', 'time']);
 

@@ -17,8 +17,11 @@ import { TimerWheel } from './timer-wheel.js';
 /** Hooks the hub calls for metrics; the HTTP layer implements them with prom-client. */
 export interface HubObserver {
   published(event: LiveEvent): void;
-  /** Items handed to a transport at monotonic time `now` (ms). */
-  delivered(kind: TransportKind, items: readonly Outbound[], now: number): void;
+  /**
+   * Items handed to a transport at monotonic time `now` (ms). `live` is false for replayed
+   * (catch-up) items, whose age is not a delivery latency.
+   */
+  delivered(kind: TransportKind, items: readonly Outbound[], now: number, live: boolean): void;
   sessionOpened(kind: TransportKind): void;
   sessionClosed(kind: TransportKind, seconds: number, reason: string): void;
   slowConsumer(kind: TransportKind, dropped: number): void;
@@ -256,7 +259,7 @@ export class Hub {
         if (sub.filter.test(event.event)) items.push({ kind: 'event', sub: sub.id, event });
       }
       if (end === this.window.length) sub.mode = 'live';
-      if (items.length > 0) session.writeOut(items, items.length);
+      if (items.length > 0) session.writeOut(items, items.length, false);
       if (sub.mode === 'catchup') session.scheduleFlush();
     }
   }

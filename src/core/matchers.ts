@@ -429,6 +429,10 @@ class Parser {
         { cause: err },
       );
     }
+    const risky = backtrackingRisk(body);
+    if (risky !== null) {
+      throw new MatcherSyntaxError(`regular expression ${show(source)} for label ${show(name)} is refused: ${risky}`, valueAt, cut(source));
+    }
     return (value) => regex.test(value);
   }
 
@@ -471,4 +475,57 @@ function excerpt(input: string, at: number): string {
 // one line, the cut keeps it short.
 function show(s: string): string {
   return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
+}
+
+/**
+ * Why a regex could take exponential time on JavaScript's backtracking engine, or `null`.
+ * Prometheus uses RE2, which has no backreferences or lookaround and runs in linear time; refusing
+ * those features and quantified groups that themselves contain a quantifier (`(a+)+`, `(x*y)*`)
+ * keeps every pattern Prometheus users write while closing the classic catastrophic cases.
+ */
+export function backtrackingRisk(source: string): string | null {
+  // Per open group: whether it contains a quantifier so far.
+  const stack: boolean[] = [];
+  let inClass = false;
+  let lastGroupHadQuantifier = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      if (!inClass && (/[1-9]/.test(next) || next === 'k')) return 'backreferences are not supported (RE2 syntax)';
+      i++;
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      lastGroupHadQuantifier = false;
+      continue;
+    }
+    if (c === '(') {
+      if (source.startsWith('(?=', i) || source.startsWith('(?!', i) || source.startsWith('(?<=', i) || source.startsWith('(?<!', i)) {
+        return 'lookaround is not supported (RE2 syntax)';
+      }
+      stack.push(false);
+      continue;
+    }
+    if (c === ')') {
+      lastGroupHadQuantifier = stack.pop() ?? false;
+      if (lastGroupHadQuantifier && stack.length > 0) stack[stack.length - 1] = true;
+      const next = source[i + 1];
+      if (lastGroupHadQuantifier && (next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d{2,}\}/.test(source.slice(i + 1))))) {
+        return 'a repeated group that itself repeats (like (a+)+) can take exponential time';
+      }
+      continue;
+    }
+    if (c === '*' || c === '+' || c === '{') {
+      if (stack.length > 0) stack[stack.length - 1] = true;
+    }
+    lastGroupHadQuantifier = false;
+  }
+  return null;
 }

@@ -187,19 +187,19 @@ export class Session {
       this.queue = [];
       this.queuedEvents = 0;
       this.queuedBytes = 0;
-      this.writeOut(items, count);
+      this.writeOut(items, count, true);
     }
     if (this.state === 'open' && !this.waitingForDrain)
       this.hub.advanceCatchup(this, CATCHUP_BUDGET);
   }
 
   /** Writes items straight to the transport (used by flush and catch-up). */
-  writeOut(items: readonly Outbound[], eventCount: number): void {
+  writeOut(items: readonly Outbound[], eventCount: number, live: boolean): void {
     if (this.state !== 'open' || items.length === 0) return;
     const ok = this.transport.write(items);
     this.sent += eventCount;
     this.lastWriteMono = performance.now();
-    this.hub.observer.delivered(this.kind, items, this.lastWriteMono);
+    this.hub.observer.delivered(this.kind, items, this.lastWriteMono, live);
     if (!ok || this.transport.needsDrain()) this.awaitDrain();
   }
 

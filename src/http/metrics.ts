@@ -11,7 +11,7 @@ export class Metrics implements HubObserver {
   readonly registry = new Registry();
   private readonly connections: Gauge<'transport'>;
   private readonly connectionDuration: Histogram<'transport'>;
-  private readonly publishedTotal: Counter<'topic' | 'type' | 'source'>;
+  private readonly publishedTotal: Counter<'topic' | 'type'>;
   private readonly deliveries: Counter<'transport' | 'result'>;
   private readonly slowConsumers: Counter<'transport'>;
   private readonly latency: Histogram;
@@ -35,7 +35,7 @@ export class Metrics implements HubObserver {
       buckets: [0.1, 1, 5, 30, 60, 300, 900, 3600, 14400, 86400],
       registers,
     });
-    this.publishedTotal = new Counter({ name: 'livegate_events_published_total', help: 'Events appended to the bus.', labelNames: ['topic', 'type', 'source'], registers });
+    this.publishedTotal = new Counter({ name: 'livegate_events_published_total', help: 'Events appended to the bus (by topic and type; sources are not labels, to bound the series count).', labelNames: ['topic', 'type'], registers });
     this.deliveries = new Counter({ name: 'livegate_deliveries_total', help: 'Event deliveries by transport and result (sent, dropped).', labelNames: ['transport', 'result'], registers });
     this.slowConsumers = new Counter({ name: 'livegate_slow_consumer_disconnects_total', help: 'Connections closed because their queue overflowed.', labelNames: ['transport'], registers });
     this.latency = new Histogram({
@@ -67,18 +67,18 @@ export class Metrics implements HubObserver {
 
 
   published(event: LiveEvent): void {
-    this.publishedTotal.inc({ topic: event.topic, type: event.type, source: event.source });
+    this.publishedTotal.inc({ topic: event.topic, type: event.type });
   }
 
-  delivered(kind: TransportKind, items: readonly Outbound[], now: number): void {
+  delivered(kind: TransportKind, items: readonly Outbound[], now: number, live: boolean): void {
     let count = 0;
     for (const item of items) {
       if (item.kind === 'event') {
         count++;
-        this.observe(now - item.event.acceptedAt);
+        if (live) this.observe(now - item.event.acceptedAt);
       } else if (item.kind === 'batch') {
         count += item.events.length;
-        for (const e of item.events) this.observe(now - e.acceptedAt);
+        if (live) for (const e of item.events) this.observe(now - e.acceptedAt);
       }
     }
     if (count > 0) {

@@ -16,7 +16,7 @@ import type { TransportContext } from '../transports/context.js';
 import { handlePoll } from '../transports/long-poll.js';
 import { handleSse } from '../transports/sse.js';
 import { rejectHandshake, WebSocketTransport, WS_PATH } from '../transports/websocket.js';
-import { LivegateError } from '../errors.js';
+import { errorBody, LivegateError } from '../errors.js';
 import { Authenticator } from './auth.js';
 import { ClientIpResolver } from './client-ip.js';
 import { ConnectionLimiter } from './connection-limiter.js';
@@ -64,12 +64,16 @@ export interface LivegateServer {
 
 /** The package version, read once. */
 export const VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  // `dist/src/http/server.js` when built, `src/http/server.ts` when run from source (tests, tsx).
+  for (const path of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'livegate' && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // Not at this path; try the next.
+    }
   }
+  return '0.0.0';
 })();
 
 /** Composes and starts a livegate server: bus, hub, sources, HTTP routes and transports. */
@@ -107,7 +111,19 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   };
 
   // Request logging is off (warn level): at thousands of connections it would drown the useful lines.
-  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger, bodyLimit: config.publish.maxBodyBytes, forceCloseConnections: true, return503OnClosing: true });
+  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger, bodyLimit: config.publish.maxBodyBytes, forceCloseConnections: true, return503OnClosing: true,
+    // Fastify's default handler answers malformed HTTP with a body of its own shape (and a listener
+    // added to `server` runs after it, on a socket it already destroyed); this one answers ours.
+    clientErrorHandler: (err, socket) => {
+      log.debug({ err: err.message }, 'client error');
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) {
+        const body = JSON.stringify(errorBody('invalid_body', 'malformed HTTP request'));
+        socket.write(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      }
+      socket.destroy();
+    },
+  });
   installErrorHandling(app, config.limits.retryAfterSeconds);
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origins.allows(origin, undefined)),
@@ -150,10 +166,6 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       return;
     }
     ws.handleUpgrade(req, socket, head);
-  });
-  app.server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":{"code":"invalid_body","message":"malformed HTTP request"}}');
-    log.debug({ err: err.message }, 'client error');
   });
 
   await hub.start();

@@ -12,9 +12,13 @@ export function sseRetry(ms: number): Buffer {
   return Buffer.from(`retry: ${ms}\n\n`);
 }
 
-/** `event: <name>\ndata: <json>\n\n`. */
+/**
+ * `event: <name>\ndata: <json>\n\n`. A `reset` also carries `id: <lastEventId>` so that a browser
+ * EventSource replaces its stale id and does not ask for the impossible resume again.
+ */
 export function sseControl(name: ControlName, data: Readonly<Record<string, unknown>>): Buffer {
-  return Buffer.from(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  const id = name === 'reset' && typeof data.lastEventId === 'string' ? `id: ${data.lastEventId}\n` : '';
+  return Buffer.from(`event: ${name}\n${id}data: ${JSON.stringify(data)}\n\n`);
 }
 
 /** Builds the SSE bytes of a flush: every event frame, batches flattened, controls named. */

@@ -78,9 +78,11 @@ export class PollWriter implements TransportWriter {
 export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply: FastifyReply): Promise<string> {
   const query = request.query as QueryValues;
   if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+  if (!ctx.origins.allows(request.headers.origin, request.headers.host)) throw new LivegateError('origin_not_allowed');
   const principal = ctx.auth.authenticate(request.headers, singleParam(query, 'access_token'));
   const filter = authorizeFilter(principal, filterFromQuery(query));
-  const since = singleParam(query, 'since') || undefined;
+  // `lastEventId` is accepted too, so one parameter name works on every transport.
+  const since = singleParam(query, 'since') || singleParam(query, 'lastEventId') || undefined;
   if (since !== undefined && parseEventId(since) === null) {
     throw new LivegateError('invalid_event_id', `"${since.slice(0, 80)}" is not a livegate event id`, { field: 'since' });
   }

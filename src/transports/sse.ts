@@ -68,7 +68,8 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
   const principal = ctx.auth.authenticate(request.headers, singleParam(query, 'access_token'));
   const filter = authorizeFilter(principal, filterFromQuery(query));
   const headerId = request.headers['last-event-id'];
-  const since = singleParam(query, 'lastEventId') ?? (typeof headerId === 'string' && headerId !== '' ? headerId : undefined);
+  // The header wins: EventSource sends it on its own reconnects with a newer id than the URL's.
+  const since = (typeof headerId === 'string' && headerId !== '' ? headerId : undefined) ?? (singleParam(query, 'lastEventId') || undefined);
   if (since !== undefined && parseEventId(since) === null) {
     throw new LivegateError('invalid_event_id', `"${since.slice(0, 80)}" is not a livegate event id`, { field: 'lastEventId' });
   }

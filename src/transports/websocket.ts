@@ -50,13 +50,11 @@ export class WsWriter implements TransportWriter {
     if (this.closed) return;
     this.closed = true;
     if (reason.code === 'client_closed') return;
-    if (reason.code === 'slow_consumer' || reason.code === 'idle_timeout') {
-      // The peer is not reading: a close handshake would wait behind the backlog.
-      this.ws.terminate();
-      return;
-    }
+    // Send the close frame with its code so a reading client learns why; a peer that is not reading
+    // (slow consumer, silent) would hold the backlog forever, so it gets a short grace only.
+    const graceMs = reason.code === 'slow_consumer' || reason.code === 'idle_timeout' ? 250 : 2000;
     this.ws.close(reason.wsCode, reason.message.slice(0, 120));
-    const timer = setTimeout(() => this.ws.terminate(), 2000);
+    const timer = setTimeout(() => this.ws.terminate(), graceMs);
     timer.unref();
     this.ws.once('close', () => clearTimeout(timer));
   }
@@ -71,6 +69,11 @@ export class WebSocketTransport {
 
   constructor(private readonly ctx: TransportContext) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: ctx.config.ws.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    // Without this listener ws answers a malformed handshake in text/html; answer it in our shape.
+    this.wss.on('wsClientError', (err, socket, req) => {
+      const error = new LivegateError(req.method === 'GET' ? 'invalid_body' : 'method_not_allowed', `invalid WebSocket handshake: ${err.message}`);
+      rejectHandshake(socket, error, ctx.config.limits.retryAfterSeconds);
+    });
   }
 
   /** Handles an HTTP upgrade for {@link WS_PATH}. */
@@ -90,6 +93,9 @@ export class WebSocketTransport {
       rejectHandshake(socket, err instanceof LivegateError ? err : new LivegateError('internal'), ctx.config.limits.retryAfterSeconds);
       return;
     }
+    // ws refuses a malformed handshake (method, key, version) without calling back, so the slot
+    // must not depend on the callback: it goes back when the socket closes, whatever the outcome.
+    socket.once('close', release);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, socket, principal, ip, release, req.headers['user-agent']));
   }
 
@@ -113,9 +119,11 @@ export class WebSocketTransport {
       // ws reports protocol violations (oversized, invalid UTF-8) here and closes the socket itself.
       log.debug({ err: err.message }, 'ws error');
     });
-    ws.on('pong', () => {
+    const heard = (): void => {
       lastHeard = performance.now();
-    });
+    };
+    ws.on('pong', heard);
+    ws.on('ping', heard);
     ws.on('message', (data, isBinary) => {
       lastHeard = performance.now();
       if (isBinary) {
@@ -234,11 +242,13 @@ function checkKeys(msg: Record<string, unknown>, allowed: readonly string[]): vo
 /** Answers a refused handshake with a proper HTTP response and closes the socket. */
 export function rejectHandshake(socket: Duplex, error: LivegateError, retryAfterSeconds: number): void {
   const body = JSON.stringify(error.toBody());
-  const retry = ERRORS[error.code].retry && error.status >= 429 ? `Retry-After: ${retryAfterSeconds}\r\n` : '';
+  const retry = ERRORS[error.code].retry && (error.status === 429 || error.status === 503) ? `Retry-After: ${retryAfterSeconds}\r\n` : '';
+  // Once the answer is out the socket goes, even if the peer never closes its side.
+  socket.once('finish', () => socket.destroy());
   socket.end(
     `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
   );
   socket.once('error', () => {});
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };

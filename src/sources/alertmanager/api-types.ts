@@ -70,7 +70,8 @@ function readAmAlert(value: unknown, at: string): AmAlert {
   const statusAt = fieldPath(at, 'status');
   const status = readObject(obj['status'], statusAt);
   const receiversAt = fieldPath(at, 'receivers');
-  const receivers = obj['receivers'] === undefined || obj['receivers'] === null ? [] : readArray(obj['receivers'], receiversAt);
+  const receivers =
+    obj['receivers'] === undefined || obj['receivers'] === null ? [] : readArray(obj['receivers'], receiversAt);
   return {
     fingerprint,
     labels: readStringMap(obj['labels'], fieldPath(at, 'labels')),

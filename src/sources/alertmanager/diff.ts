@@ -33,14 +33,16 @@
  * Every draft's `source` is `alertmanager/<first origin>`.
  */
 import type { EventDraft } from '../../core/event.js';
-import { eventLabelsOf, type LiveAlert, type Silence, type SilenceMatcher } from '../alerts/alert-model.js';
+import {
+  ALERTS_TOPIC,
+  SILENCES_TOPIC,
+  eventLabelsOf,
+  type LiveAlert,
+  type Silence,
+  type SilenceMatcher,
+} from '../alerts/alert-model.js';
 import { formatTime } from '../alerts/rfc3339.js';
 import type { AmAlert, AmSilence } from './api-types.js';
-
-/** Topic of alert drafts. */
-export const ALERTS_TOPIC = 'alerts';
-/** Topic of silence drafts. */
-export const SILENCES_TOPIC = 'silences';
 
 /** Event `source` for an Alertmanager name: `alertmanager/<name>`. */
 export function alertmanagerSource(origin: string): string {
@@ -252,7 +254,10 @@ export class MultiOriginAlerts {
 
   /** Replaces the view of one Alertmanager. No events until {@link evaluate}. */
   setView(origin: string, alerts: Iterable<AmAlert>): void {
-    this.#views.set(origin, indexBy(alerts, (a) => a.fingerprint));
+    this.#views.set(
+      origin,
+      indexBy(alerts, (a) => a.fingerprint),
+    );
   }
 
   /** Forgets an Alertmanager (removed from the configuration); its alerts resolve at the next evaluation unless another origin has them. */
@@ -337,7 +342,13 @@ function sameMatchers(a: readonly SilenceMatcher[], b: readonly SilenceMatcher[]
     a.length === b.length &&
     a.every((m, i) => {
       const o = b[i];
-      return o !== undefined && m.name === o.name && m.value === o.value && m.isRegex === o.isRegex && m.isEqual === o.isEqual;
+      return (
+        o !== undefined &&
+        m.name === o.name &&
+        m.value === o.value &&
+        m.isRegex === o.isRegex &&
+        m.isEqual === o.isEqual
+      );
     })
   );
 }
@@ -406,7 +417,10 @@ export class MultiOriginSilences {
 
   /** Replaces the view of one Alertmanager. No events until {@link evaluate}. */
   setView(origin: string, silences: Iterable<AmSilence>): void {
-    this.#views.set(origin, indexBy(silences, (s) => s.id));
+    this.#views.set(
+      origin,
+      indexBy(silences, (s) => s.id),
+    );
   }
 
   /** Forgets an Alertmanager; its silences expire at the next evaluation unless another origin has them. */

@@ -84,7 +84,10 @@ export function parseWebhookPayload(body: unknown): ParseResult<WebhookPayload> 
     const obj = readObject(body, '');
     const version = obj['version'];
     if (version !== WEBHOOK_VERSION) {
-      fail('version', `unsupported webhook payload version ${JSON.stringify(version ?? null)}; expected "${WEBHOOK_VERSION}"`);
+      fail(
+        'version',
+        `unsupported webhook payload version ${JSON.stringify(version ?? null)}; expected "${WEBHOOK_VERSION}"`,
+      );
     }
     const truncated = obj['truncatedAlerts'] ?? 0;
     if (typeof truncated !== 'number' || !Number.isInteger(truncated) || truncated < 0) {

@@ -9,6 +9,12 @@
 import type { Labels } from '../../core/event.js';
 import { LABEL_NAME_PATTERN, isPlainObject } from './payload-validation.js';
 
+/** Topic of alert events (`alert_created`, `alert_firing`, …). */
+export const ALERTS_TOPIC = 'alerts';
+
+/** Topic of silence events (`silence_created`, `silence_updated`, `silence_expired`). */
+export const SILENCES_TOPIC = 'silences';
+
 /** Lifecycle of an alert: firing until its `endsAt` passes, then resolved. */
 export type AlertState = 'firing' | 'resolved';
 
@@ -135,13 +141,37 @@ export function isSilence(value: unknown): value is Silence {
   );
 }
 
+// The envelope's label limits (see the hub's draft validation). Mirrored here because this layer
+// depends only on the event contracts; keep them in step with `src/core/names.ts`.
+const MAX_EVENT_LABEL_NAME_LENGTH = 128;
+const MAX_EVENT_LABEL_VALUE_LENGTH = 1024;
+const MAX_EVENT_LABELS = 64;
+
+function fitsEnvelope(name: string, value: string | undefined): boolean {
+  return (
+    name.length <= MAX_EVENT_LABEL_NAME_LENGTH &&
+    LABEL_NAME_PATTERN.test(name) &&
+    name !== '__proto__' &&
+    typeof value === 'string' &&
+    value.length <= MAX_EVENT_LABEL_VALUE_LENGTH
+  );
+}
+
 /**
- * The event `labels` for an alert: its labels, minus any whose name breaks Prometheus' classic
- * rule (an Alertmanager in UTF-8 mode may report such names; the envelope refuses them). The
- * full label set always stays in `data.labels`. Returns `labels` itself when nothing is dropped.
+ * The event `labels` for an alert: its labels minus any the envelope refuses (a name outside
+ * Prometheus' classic rule, as an Alertmanager in UTF-8 mode may report; a name over 128 or a
+ * value over 1,024 characters; `__proto__`; anything past the 64th label). One odd label must not
+ * make the hub refuse a whole batch, and matching on a cut value would be wrong, so such labels
+ * are left out rather than shortened. The full label set always stays in `data.labels`. Returns
+ * `labels` itself when nothing is left out.
  */
 export function eventLabelsOf(labels: Labels): Labels {
   const names = Object.keys(labels);
-  if (names.every((n) => LABEL_NAME_PATTERN.test(n))) return labels;
-  return Object.fromEntries(names.filter((n) => LABEL_NAME_PATTERN.test(n)).map((n) => [n, labels[n] ?? '']));
+  if (names.length <= MAX_EVENT_LABELS && names.every((n) => fitsEnvelope(n, labels[n]))) return labels;
+  const kept: [string, string][] = [];
+  for (const name of names) {
+    const value = labels[name];
+    if (kept.length < MAX_EVENT_LABELS && value !== undefined && fitsEnvelope(name, value)) kept.push([name, value]);
+  }
+  return Object.fromEntries(kept);
 }

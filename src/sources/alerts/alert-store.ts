@@ -18,7 +18,7 @@
  * Time is injected (`now`, epoch milliseconds) so tests need no sleeps.
  */
 import type { EventDraft } from '../../core/event.js';
-import { eventLabelsOf, type LiveAlert } from './alert-model.js';
+import { ALERTS_TOPIC, eventLabelsOf, type LiveAlert } from './alert-model.js';
 import { fingerprint } from './fingerprint.js';
 import type { PostableAlert } from './postable-alerts.js';
 import { formatTime } from './rfc3339.js';
@@ -38,9 +38,6 @@ export const ALERT_STORE_DEFAULTS = {
   resolveTimeoutMs: 5 * 60_000,
   retentionMs: 60 * 60_000,
 } as const;
-
-/** Topic of every draft the store produces. */
-export const ALERTS_TOPIC = 'alerts';
 
 interface StoredAlert {
   readonly labels: PostableAlert['labels'];
@@ -103,10 +100,14 @@ export class AlertStore {
       throw new TypeError('AlertStore: `source` must be a non-empty string such as "ingest"');
     }
     if (!Number.isFinite(resolveTimeoutMs) || resolveTimeoutMs <= 0) {
-      throw new TypeError(`AlertStore: \`resolveTimeoutMs\` must be a positive number of milliseconds (got ${resolveTimeoutMs})`);
+      throw new TypeError(
+        `AlertStore: \`resolveTimeoutMs\` must be a positive number of milliseconds (got ${resolveTimeoutMs})`,
+      );
     }
     if (!Number.isFinite(retentionMs) || retentionMs < 0) {
-      throw new TypeError(`AlertStore: \`retentionMs\` must be zero or a positive number of milliseconds (got ${retentionMs})`);
+      throw new TypeError(
+        `AlertStore: \`retentionMs\` must be zero or a positive number of milliseconds (got ${retentionMs})`,
+      );
     }
     this.#source = options.source;
     this.#resolveTimeoutMs = resolveTimeoutMs;

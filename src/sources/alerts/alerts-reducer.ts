@@ -8,7 +8,7 @@
  */
 import type { Labels, LiveEvent } from '../../core/event.js';
 import type { StateReducer } from '../../core/state-topic.js';
-import { isLiveAlert, type LiveAlert } from './alert-model.js';
+import { ALERTS_TOPIC, eventLabelsOf, isLiveAlert, type LiveAlert } from './alert-model.js';
 import { isPlainObject } from './payload-validation.js';
 
 /** The `data` of an `alerts` snapshot. */
@@ -47,7 +47,7 @@ export function compareAlerts(a: LiveAlert, b: LiveAlert): number {
 
 /** {@link StateReducer} of the `alerts` topic. */
 export class AlertsReducer implements StateReducer {
-  readonly topic = 'alerts';
+  readonly topic = ALERTS_TOPIC;
   readonly #alerts = new Map<string, LiveAlert>();
   /** Sorted copy reused by every snapshot until the next change; snapshots come in bursts on reconnect storms. */
   #sorted: LiveAlert[] | undefined;
@@ -74,7 +74,8 @@ export class AlertsReducer implements StateReducer {
 
   snapshot(include: (labels: Labels) => boolean): AlertsSnapshot {
     this.#sorted ??= [...this.#alerts.values()].sort(compareAlerts);
-    return { alerts: this.#sorted.filter((alert) => include(alert.labels)) };
+    // Match on the same labels the alert's live events carry, so snapshot and deltas agree.
+    return { alerts: this.#sorted.filter((alert) => include(eventLabelsOf(alert.labels))) };
   }
 
   #delete(fp: string): void {

@@ -16,8 +16,7 @@ export interface FieldError {
 
 /** Outcome of parsing untrusted input: the typed value, or the first error found. */
 export type ParseResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: FieldError };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FieldError };
 
 /** Prometheus' classic label name rule; the envelope's `labels` follow it too. */
 export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

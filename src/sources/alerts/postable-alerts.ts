@@ -70,10 +70,7 @@ function readAlert(value: unknown, at: string): PostableAlert {
  * @returns the alerts, or the first error with its field, e.g.
  *   `{ field: '[2].labels.alertname', message: 'must be a string' }`. Unknown fields are ignored.
  */
-export function parsePostableAlerts(
-  body: unknown,
-  options: PostableAlertsOptions = {},
-): ParseResult<PostableAlert[]> {
+export function parsePostableAlerts(body: unknown, options: PostableAlertsOptions = {}): ParseResult<PostableAlert[]> {
   const max = options.maxAlerts ?? MAX_POSTABLE_ALERTS;
   return parseWith(() => {
     if (!Array.isArray(body)) fail('', 'body must be a JSON array of alerts');

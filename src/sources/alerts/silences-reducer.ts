@@ -8,7 +8,7 @@
  */
 import type { Labels, LiveEvent } from '../../core/event.js';
 import type { StateReducer } from '../../core/state-topic.js';
-import { isSilence, type Silence } from './alert-model.js';
+import { SILENCES_TOPIC, isSilence, type Silence } from './alert-model.js';
 import { isPlainObject } from './payload-validation.js';
 
 /** The `data` of a `silences` snapshot. */
@@ -32,7 +32,7 @@ export function compareSilences(a: Silence, b: Silence): number {
 
 /** {@link StateReducer} of the `silences` topic. */
 export class SilencesReducer implements StateReducer {
-  readonly topic = 'silences';
+  readonly topic = SILENCES_TOPIC;
   readonly #silences = new Map<string, Silence>();
   #sorted: Silence[] | undefined;
 

@@ -25,7 +25,8 @@ export class HealthReducer implements StateReducer {
     if (event.type !== HEALTH_CHANGED) return;
     const data = event.data as Partial<ComponentHealth> | null;
     if (data === null || typeof data !== 'object' || typeof data.component !== 'string' || typeof data.status !== 'string') return;
-    this.components.set(data.component, data as ComponentHealth);
+    const { previous: _previous, ...health } = data as ComponentHealth & { previous?: unknown };
+    this.components.set(data.component, health);
   }
 
   snapshot(): { components: Record<string, ComponentHealth> } {
