@@ -1,0 +1,365 @@
+/**
+ * Connection limits (per client address and global), trusted-proxy address resolution and the
+ * Origin policy, over real sockets. Other client addresses come from binding client sockets to
+ * 127.0.0.2, 127.0.0.3, … (all of 127/8 is loopback on Linux).
+ */
+import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { LivegateServer } from '../../src/http/server.js';
+import { publishEvents, startTestServer } from '../harness/livegate.js';
+import { waitFor } from '../harness/wait.js';
+
+/** An HTTP answer read to its end. */
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A streaming request (SSE or a waiting poll) the test closes itself. */
+interface OpenRequest {
+  readonly req: ClientRequest;
+  /** Resolves when the status line and headers arrive. */
+  readonly response: Promise<IncomingMessage>;
+  close(): void;
+}
+
+interface ClientOptions {
+  localAddress?: string;
+  headers?: Record<string, string>;
+}
+
+/** Starts a GET through `http.request`, which (unlike fetch) can bind the client address. */
+function startGet(server: LivegateServer, path: string, options: ClientOptions = {}): OpenRequest {
+  const req = httpRequest({
+    host: '127.0.0.1',
+    port: server.port,
+    path,
+    agent: false,
+    headers: options.headers ?? {},
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+  });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', resolve);
+    req.on('error', reject);
+  });
+  // A test may close the request before it is answered; that error is expected.
+  response.catch(() => {});
+  req.end();
+  return { req, response, close: () => req.destroy() };
+}
+
+/** Reads a whole (non-streaming) answer. */
+async function readAnswer(response: Promise<IncomingMessage>): Promise<Answer> {
+  const res = await response;
+  res.setEncoding('utf8');
+  let body = '';
+  for await (const chunk of res) body += chunk as string;
+  return { status: res.statusCode ?? 0, headers: res.headers, body };
+}
+
+/** Opens an SSE stream and waits for its 200 headers. */
+async function openSse(server: LivegateServer, options: ClientOptions = {}): Promise<OpenRequest> {
+  const open = startGet(server, '/api/v2/events/stream?topics=limits', options);
+  const res = await open.response;
+  expect(res.statusCode).toBe(200);
+  return open;
+}
+
+/** A WebSocket handshake: the open socket, or the HTTP answer that refused it. */
+function handshake(
+  server: LivegateServer,
+  options: ClientOptions = {},
+): Promise<{ ws: WebSocket } | { refused: Answer }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws/dashboard`, {
+      headers: options.headers ?? {},
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    });
+    ws.once('open', () => resolve({ ws }));
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => {
+      readAnswer(Promise.resolve(res)).then((refused) => resolve({ refused }), reject);
+    });
+  });
+}
+
+async function openWs(server: LivegateServer, options: ClientOptions = {}): Promise<WebSocket> {
+  const result = await handshake(server, options);
+  if (!('ws' in result)) throw new Error(`handshake refused: ${result.refused.status} ${result.refused.body}`);
+  return result.ws;
+}
+
+async function refusedWs(server: LivegateServer, options: ClientOptions = {}): Promise<Answer> {
+  const result = await handshake(server, options);
+  if ('ws' in result) {
+    result.ws.terminate();
+    throw new Error('handshake was accepted');
+  }
+  return result.refused;
+}
+
+/** Asserts a refusal: status, code, JSON body and Retry-After. */
+function expectRefused(answer: Answer, status: number, code: string, retryAfter: string | undefined): void {
+  expect(answer.status, answer.body).toBe(status);
+  expect(answer.headers['content-type']).toMatch(/^application\/json/);
+  expect((JSON.parse(answer.body) as { error: { code: string } }).error.code).toBe(code);
+  expect(answer.headers['retry-after']).toBe(retryAfter);
+}
+
+/** Asserts the 4th connection is refused on every transport (SSE, WebSocket, long-poll). */
+async function expectEveryTransportRefused(
+  server: LivegateServer,
+  status: number,
+  code: string,
+  options: ClientOptions = {},
+): Promise<void> {
+  const before = server.hub.sessions.size;
+  expectRefused(await readAnswer(startGet(server, '/api/v2/events/stream', options).response), status, code, '5');
+  expectRefused(await refusedWs(server, options), status, code, '5');
+  expectRefused(
+    await readAnswer(startGet(server, '/api/v2/events/poll?timeout=30', options).response),
+    status,
+    code,
+    '5',
+  );
+  expect(server.hub.sessions.size).toBe(before);
+}
+
+async function waitForSessions(server: LivegateServer, count: number): Promise<void> {
+  await waitFor(() => server.hub.sessions.size === count, {
+    timeoutMs: 5000,
+    what: `${count} open sessions (have ${server.hub.sessions.size})`,
+  });
+}
+
+async function listedIps(server: LivegateServer): Promise<string[]> {
+  const res = await fetch(`${server.url}/api/v2/connections`);
+  const body = (await res.json()) as { connections: { ip: string }[] };
+  return body.connections.map((c) => c.ip).sort();
+}
+
+/** Everything a test opened, closed in afterEach so one failure does not leak into the next. */
+const opened: { close(): void }[] = [];
+function track<T extends { close(): void }>(thing: T): T {
+  opened.push(thing);
+  return thing;
+}
+
+function closeAll(): void {
+  for (const thing of opened.splice(0)) thing.close();
+}
+
+describe('connection limits (maxPerIp 3, maxConnections 5)', () => {
+  let server: LivegateServer;
+  beforeAll(async () => {
+    server = await startTestServer({ limits: { maxPerIp: 3, maxConnections: 5 } });
+  });
+  afterEach(async () => {
+    closeAll();
+    await waitForSessions(server, 0);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('refuses the 4th connection from one address with 429 too_many_connections_per_ip and Retry-After on every transport', async () => {
+    track(await openSse(server));
+    track(await openWs(server));
+    track(startGet(server, '/api/v2/events/poll?topics=limits&timeout=30'));
+    await waitForSessions(server, 3);
+    await expectEveryTransportRefused(server, 429, 'too_many_connections_per_ip');
+    expect(await listedIps(server)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+  });
+
+  for (const kind of ['sse', 'ws', 'poll'] as const) {
+    it(`gives the slot back when a ${kind} connection closes`, async () => {
+      const closing = track(
+        kind === 'sse'
+          ? await openSse(server)
+          : kind === 'ws'
+            ? await openWs(server)
+            : startGet(server, '/api/v2/events/poll?topics=limits&timeout=30'),
+      );
+      track(await openWs(server));
+      track(await openWs(server));
+      await waitForSessions(server, 3);
+      expectRefused(await refusedWs(server), 429, 'too_many_connections_per_ip', '5');
+      closing.close();
+      await waitForSessions(server, 2);
+      track(await openWs(server));
+      await waitForSessions(server, 3);
+    });
+  }
+
+  it('gives the slot back when a long-poll is answered', async () => {
+    track(await openWs(server));
+    track(await openWs(server));
+    const poll = startGet(server, `/api/v2/events/poll?topics=limits.answered&since=${server.hub.head}&timeout=30`);
+    await waitForSessions(server, 3);
+    const [id] = await publishEvents(server, { topic: 'limits.answered', type: 't' });
+    const answer = await readAnswer(poll.response);
+    expect(answer.status).toBe(200);
+    expect((JSON.parse(answer.body) as { lastEventId: string }).lastEventId).toBe(id);
+    await waitForSessions(server, 2);
+    track(await openWs(server));
+  });
+
+  it('refuses any connection beyond maxConnections with 503 too_many_connections, whatever the address', async () => {
+    for (let i = 0; i < 3; i++) track(await openWs(server));
+    track(await openWs(server, { localAddress: '127.0.0.2' }));
+    track(await openSse(server, { localAddress: '127.0.0.2' }));
+    await waitForSessions(server, 5);
+    expect(await listedIps(server)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.2', '127.0.0.2']);
+    // 127.0.0.3 has no connection at all, so only the global limit can refuse it.
+    await expectEveryTransportRefused(server, 503, 'too_many_connections', { localAddress: '127.0.0.3' });
+    opened.pop()!.close();
+    await waitForSessions(server, 4);
+    track(await openWs(server, { localAddress: '127.0.0.3' }));
+    await waitForSessions(server, 5);
+  });
+
+  it('ignores X-Forwarded-For when no proxy is trusted', async () => {
+    for (const xff of ['10.0.0.1', '10.0.0.2', '10.0.0.3'])
+      track(await openWs(server, { headers: { 'X-Forwarded-For': xff } }));
+    await waitForSessions(server, 3);
+    expect(await listedIps(server)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    await expectEveryTransportRefused(server, 429, 'too_many_connections_per_ip', {
+      headers: { 'X-Forwarded-For': '10.0.0.4' },
+    });
+  });
+});
+
+describe('trusted proxies', () => {
+  let server: LivegateServer;
+  beforeAll(async () => {
+    server = await startTestServer({ limits: { maxPerIp: 3, maxConnections: 5 }, trustedProxies: ['127.0.0.1'] });
+  });
+  afterEach(async () => {
+    closeAll();
+    await waitForSessions(server, 0);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('counts connections through a trusted proxy against the X-Forwarded-For address', async () => {
+    const via = (xff: string): ClientOptions => ({ headers: { 'X-Forwarded-For': xff } });
+    track(await openWs(server, via('10.1.1.1')));
+    track(await openSse(server, via('10.1.1.1')));
+    track(startGet(server, '/api/v2/events/poll?topics=limits&timeout=30', via('10.1.1.1')));
+    await waitForSessions(server, 3);
+    await expectEveryTransportRefused(server, 429, 'too_many_connections_per_ip', via('10.1.1.1'));
+    // Addresses left of the last untrusted one were written by the client and prove nothing.
+    expectRefused(await refusedWs(server, via('10.9.9.9, 10.1.1.1')), 429, 'too_many_connections_per_ip', '5');
+    track(await openWs(server, via('10.1.1.2')));
+    track(await openWs(server, via('10.1.1.3')));
+    await waitForSessions(server, 5);
+    expect(await listedIps(server)).toEqual(['10.1.1.1', '10.1.1.1', '10.1.1.1', '10.1.1.2', '10.1.1.3']);
+  });
+
+  it('skips trusted proxies in the chain and ignores garbage entries', async () => {
+    track(await openWs(server, { headers: { 'X-Forwarded-For': '10.2.2.2, not-an-ip, 127.0.0.1' } }));
+    await waitForSessions(server, 1);
+    expect(await listedIps(server)).toEqual(['10.2.2.2']);
+  });
+
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
+    track(await openWs(server, { localAddress: '127.0.0.2', headers: { 'X-Forwarded-For': '10.3.3.3' } }));
+    await waitForSessions(server, 1);
+    expect(await listedIps(server)).toEqual(['127.0.0.2']);
+  });
+});
+
+describe('origin policy', () => {
+  describe('with the default config', () => {
+    let server: LivegateServer;
+    beforeAll(async () => {
+      server = await startTestServer();
+    });
+    afterEach(async () => {
+      closeAll();
+      await waitForSessions(server, 0);
+    });
+    afterAll(async () => {
+      await server.close();
+    });
+
+    it('refuses a WebSocket handshake, an SSE request and a long-poll from https://evil.example with 403 origin_not_allowed', async () => {
+      const evil = { headers: { Origin: 'https://evil.example' } };
+      expectRefused(await refusedWs(server, evil), 403, 'origin_not_allowed', undefined);
+      const sse = await readAnswer(startGet(server, '/api/v2/events/stream', evil).response);
+      expectRefused(sse, 403, 'origin_not_allowed', undefined);
+      expect(sse.headers['access-control-allow-origin']).toBeUndefined();
+      const poll = await readAnswer(startGet(server, '/api/v2/events/poll?timeout=0', evil).response);
+      expectRefused(poll, 403, 'origin_not_allowed', undefined);
+      expect(server.hub.sessions.size).toBe(0);
+    });
+
+    it('allows http://localhost:3000 on WebSocket and SSE', async () => {
+      const local = { headers: { Origin: 'http://localhost:3000' } };
+      track(await openWs(server, local));
+      const sse = track(await openSse(server, local));
+      expect((await sse.response).headers['access-control-allow-origin']).toBe('http://localhost:3000');
+      await waitForSessions(server, 2);
+    });
+
+    it('allows a same-origin page served from the livegate host itself', async () => {
+      track(await openWs(server, { headers: { Origin: server.url } }));
+      await waitForSessions(server, 1);
+    });
+  });
+
+  describe('with cors.origins [https://dash.example]', () => {
+    let server: LivegateServer;
+    beforeAll(async () => {
+      server = await startTestServer({ cors: { origins: ['https://dash.example'] } });
+    });
+    afterEach(async () => {
+      closeAll();
+      await waitForSessions(server, 0);
+    });
+    afterAll(async () => {
+      await server.close();
+    });
+
+    it('allows that origin on WebSocket and SSE, with the CORS header on the stream', async () => {
+      const dash = { headers: { Origin: 'https://dash.example' } };
+      track(await openWs(server, dash));
+      const sse = track(await openSse(server, dash));
+      expect((await sse.response).headers['access-control-allow-origin']).toBe('https://dash.example');
+      await waitForSessions(server, 2);
+    });
+
+    it('answers a CORS preflight from that origin with access-control-allow-origin', async () => {
+      const res = await fetch(`${server.url}/api/v2/events`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'https://dash.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'content-type,authorization',
+        },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://dash.example');
+      expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+      expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+    });
+
+    it('still refuses other origins, and gives them no CORS header on a preflight', async () => {
+      expectRefused(
+        await refusedWs(server, { headers: { Origin: 'https://evil.example' } }),
+        403,
+        'origin_not_allowed',
+        undefined,
+      );
+      const res = await fetch(`${server.url}/api/v2/events`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+      });
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(server.hub.sessions.size).toBe(0);
+    });
+  });
+});
