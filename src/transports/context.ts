@@ -29,11 +29,22 @@ export function scheduleHeartbeat(ctx: TransportContext, session: Session, inter
     if (session.state !== 'open') return;
     const idleFor = performance.now() - session.lastWriteMono;
     if (idleFor >= intervalMs - 1) {
-      session.control('heartbeat', { time: new Date().toISOString() });
+      session.control('heartbeat', heartbeatData(ctx, session));
       session.heartbeatTimer = ctx.hub.timers.schedule(intervalMs, tick);
     } else {
       session.heartbeatTimer = ctx.hub.timers.schedule(intervalMs - idleFor, tick);
     }
   };
   session.heartbeatTimer = ctx.hub.timers.schedule(intervalMs, tick);
+}
+
+/**
+ * Heartbeat payload. While every subscription of the session is live, everything up to the hub's
+ * head has been delivered or filtered out for it, so the head is a safe resume point: an idle
+ * client with a narrow filter keeps a position inside the window instead of drifting out of it.
+ * The heartbeat is queued behind any undelivered events, so the client sees it after them.
+ */
+export function heartbeatData(ctx: TransportContext, session: Session): Record<string, unknown> {
+  for (const sub of session.subscriptions.values()) if (sub.mode !== 'live') return { time: new Date().toISOString() };
+  return session.subscriptions.size === 0 ? { time: new Date().toISOString() } : { time: new Date().toISOString(), lastEventId: ctx.hub.head };
 }

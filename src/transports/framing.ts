@@ -13,11 +13,12 @@ export function sseRetry(ms: number): Buffer {
 }
 
 /**
- * `event: <name>\ndata: <json>\n\n`. A `reset` also carries `id: <lastEventId>` so that a browser
- * EventSource replaces its stale id and does not ask for the impossible resume again.
+ * `event: <name>\ndata: <json>\n\n`. A `reset` or `heartbeat` with a `lastEventId` also carries
+ * `id: <lastEventId>`, so a browser EventSource moves its own resume id forward (and never asks for
+ * an impossible resume again after a reset).
  */
 export function sseControl(name: ControlName, data: Readonly<Record<string, unknown>>): Buffer {
-  const id = name === 'reset' && typeof data.lastEventId === 'string' ? `id: ${data.lastEventId}\n` : '';
+  const id = (name === 'reset' || name === 'heartbeat') && typeof data.lastEventId === 'string' ? `id: ${data.lastEventId}\n` : '';
   return Buffer.from(`event: ${name}\n${id}data: ${JSON.stringify(data)}\n\n`);
 }
 

@@ -107,7 +107,12 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
     reply.raw.on('close', () => session?.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
     sub = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
     if (session.state === 'open') {
-      session.heartbeatTimer = ctx.hub.timers.schedule(timeout * 1000, () => writer.respond());
+      const open = session;
+      session.heartbeatTimer = ctx.hub.timers.schedule(timeout * 1000, () => {
+        // Hand over what is queued first: the answer's lastEventId must not pass an event it lacks.
+        open.flush();
+        writer.respond();
+      });
     }
     void reply.type('application/json; charset=utf-8').header('cache-control', 'no-store');
   });

@@ -19,6 +19,7 @@ export class SseWriter implements TransportWriter {
   constructor(
     private readonly res: ServerResponse,
     private readonly named: boolean,
+    private readonly retryMs: number,
   ) {}
 
   write(items: readonly Outbound[]): boolean {
@@ -47,7 +48,7 @@ export class SseWriter implements TransportWriter {
     if (this.closed) return;
     this.closed = true;
     if (this.res.destroyed || this.res.writableEnded) return;
-    if (reason.code === 'shutting_down') this.res.write(sseControl('shutdown', { reason: 'server_shutdown', message: reason.message }));
+    if (reason.code === 'shutting_down') this.res.write(sseControl('shutdown', { reason: 'server_shutdown', message: reason.message, retryMs: this.retryMs }));
     else if (reason.code !== 'client_closed' && reason.code !== 'done') this.res.write(sseControl('error', { code: reason.code, message: reason.message }));
     this.res.end();
     // A stalled reader never lets `end` finish; do not keep its buffers alive for it.
@@ -95,7 +96,7 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
   res.write(sseRetry(ctx.config.sse.retryMs));
 
   const session = ctx.hub.openSession({
-    transport: new SseWriter(res, namedParam === '1'),
+    transport: new SseWriter(res, namedParam === '1', ctx.config.sse.retryMs),
     ip,
     principal,
     ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }),

@@ -6,7 +6,7 @@ import { authorizeFilter, type Principal } from '../core/principal.js';
 import type { Session } from '../core/session.js';
 import { ERRORS, LivegateError, type ErrorCode } from '../errors.js';
 import { batchOptions, compileRequestFilter } from '../http/subscription-params.js';
-import type { TransportContext } from './context.js';
+import { heartbeatData, type TransportContext } from './context.js';
 import { wsMessage } from './framing.js';
 
 /** Path of the WebSocket endpoint. */
@@ -146,7 +146,7 @@ export class WebSocketTransport {
         lastPing = now;
         ws.ping();
       }
-      if (now - session.lastWriteMono >= heartbeatMs) session.control('heartbeat', { time: new Date().toISOString() });
+      if (now - session.lastWriteMono >= heartbeatMs) session.control('heartbeat', heartbeatData(ctx, session));
       const next = Math.min(lastPing + pingIntervalMs, lastHeard + idleTimeoutMs, session.lastWriteMono + heartbeatMs) - now;
       session.heartbeatTimer = ctx.hub.timers.schedule(Math.max(next, 10), keepalive);
     };
