@@ -296,6 +296,7 @@ export class Hub {
 
   /** Closes every session with `reason` (used at shutdown) and stops the timers and the bus. */
   async stop(reason: CloseReason): Promise<void> {
+    // Each close hands over what is queued before the notice (see Session.close).
     for (const session of [...this.sessions.values()]) session.close(reason);
     this.timers.stop();
     await this.bus.stop();

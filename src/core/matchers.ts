@@ -487,14 +487,12 @@ export function backtrackingRisk(source: string): string | null {
   // Per open group: whether it contains a quantifier so far.
   const stack: boolean[] = [];
   let inClass = false;
-  let lastGroupHadQuantifier = false;
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
     if (c === '\\') {
       const next = source[i + 1] ?? '';
       if (!inClass && (/[1-9]/.test(next) || next === 'k')) return 'backreferences are not supported (RE2 syntax)';
       i++;
-      lastGroupHadQuantifier = false;
       continue;
     }
     if (inClass) {
@@ -503,7 +501,6 @@ export function backtrackingRisk(source: string): string | null {
     }
     if (c === '[') {
       inClass = true;
-      lastGroupHadQuantifier = false;
       continue;
     }
     if (c === '(') {
@@ -514,7 +511,7 @@ export function backtrackingRisk(source: string): string | null {
       continue;
     }
     if (c === ')') {
-      lastGroupHadQuantifier = stack.pop() ?? false;
+      const lastGroupHadQuantifier = stack.pop() ?? false;
       if (lastGroupHadQuantifier && stack.length > 0) stack[stack.length - 1] = true;
       const next = source[i + 1];
       if (lastGroupHadQuantifier && (next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d{2,}\}/.test(source.slice(i + 1))))) {
@@ -525,7 +522,6 @@ export function backtrackingRisk(source: string): string | null {
     if (c === '*' || c === '+' || c === '{') {
       if (stack.length > 0) stack[stack.length - 1] = true;
     }
-    lastGroupHadQuantifier = false;
   }
   return null;
 }

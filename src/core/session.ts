@@ -211,6 +211,19 @@ export class Session {
   /** Ends the session: removes its subscriptions, tells the transport, runs close listeners. */
   close(reason: CloseReason): void {
     if (this.state === 'closed') return;
+    if (reason.code !== 'slow_consumer' && reason.code !== 'client_closed' && !this.waitingForDrain) {
+      // A deliberate close (shutdown, admin, poll answer) first hands over what is already queued:
+      // a long-poll answers with the head as its position, so it must carry every event before it.
+      for (const sub of this.subscriptions.values()) this.releaseBatch(sub);
+      if (this.queue.length > 0) {
+        const items = this.queue;
+        const count = this.queuedEvents;
+        this.queue = [];
+        this.queuedEvents = 0;
+        this.queuedBytes = 0;
+        this.writeOut(items, count, true);
+      }
+    }
     this.state = 'closed';
     this.hub.detach(this);
     for (const sub of this.subscriptions.values()) {

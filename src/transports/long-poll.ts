@@ -91,21 +91,20 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
   const release = ctx.limiter.acquire(ip);
 
   return new Promise<string>((resolve) => {
-    let session: Session | undefined;
-    const writer = new PollWriter((body) => {
+    const writer: PollWriter = new PollWriter((body) => {
       resolve(body);
       // Close synchronously: anything dispatched after this point is after `lastEventId`.
-      session?.close({ code: 'done', message: 'answered', wsCode: 1000 });
+      session.close({ code: 'done', message: 'answered', wsCode: 1000 });
     });
-    session = ctx.hub.openSession({ transport: writer, ip, principal });
+    const session: Session = ctx.hub.openSession({ transport: writer, ip, principal });
     session.onClose(() => {
       release();
       writer.respond();
     });
-    let sub: Subscription | undefined;
-    writer.position = () => (sub !== undefined && sub.mode === 'catchup' ? formatEventId(ctx.hub.bus.epoch, sub.cursor) : ctx.hub.head);
-    reply.raw.on('close', () => session?.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
-    sub = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
+    reply.raw.on('close', () => session.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
+    // Answers are sent from a later tick, never during subscribe, so the position can be set after it.
+    const sub: Subscription = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
+    writer.position = () => (sub.mode === 'catchup' ? formatEventId(ctx.hub.bus.epoch, sub.cursor) : ctx.hub.head);
     if (session.state === 'open') {
       const open = session;
       session.heartbeatTimer = ctx.hub.timers.schedule(timeout * 1000, () => {
