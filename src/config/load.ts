@@ -108,6 +108,9 @@ function coerce(s: Setting, raw: string, where: string): unknown {
       throw new ConfigError(where, `"${raw}" is not a boolean; use true or false`);
     case 'list':
       return check(s, raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0), where);
+    case 'json':
+      // The setting's parser reads its own text form (e.g. `name=url,…` or JSON).
+      return check(s, raw, where);
     default:
       return check(s, raw, where);
   }
@@ -147,6 +150,12 @@ function check(s: Setting, value: unknown, where: string): unknown {
         }
       }
       return [...new Set(value)];
+    }
+    case 'json': {
+      const result = s.parse!(value, s.key);
+      // Name the field inside the value: `alertmanagers[1].url (file)` rather than `alertmanagers (file)`.
+      if (!result.ok) throw new ConfigError(`${result.error.field || s.key}${where.slice(s.key.length)}`, result.error.message);
+      return result.value;
     }
   }
 }

@@ -4,8 +4,22 @@
  * cannot disagree.
  */
 
-/** Kinds of value a key can hold. */
-export type SettingType = 'int' | 'number' | 'bool' | 'string' | 'list' | 'enum';
+import {
+  parseAlertmanagerTargets,
+  type AlertmanagerTarget,
+  type AlertmanagerTargetInput,
+} from '../sources/alertmanager/watcher-config.js';
+
+/**
+ * Kinds of value a key can hold. `json` is a structured value (a list of objects) checked by the
+ * setting's own {@link Setting.parse}; env and flags give it as text that `parse` also reads.
+ */
+export type SettingType = 'int' | 'number' | 'bool' | 'string' | 'list' | 'enum' | 'json';
+
+/** Outcome of {@link Setting.parse}: the normalised value, or the field at fault (`alertmanagers[1].url`). */
+export type SettingParseResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: { readonly field: string; readonly message: string } };
 
 /** One configuration key. */
 export interface Setting {
@@ -20,6 +34,8 @@ export interface Setting {
   readonly values?: readonly string[];
   /** Extra env var names accepted besides the derived `LIVEGATE_…` one. */
   readonly envAliases?: readonly string[];
+  /** For `json`: validates a value (structured, or text from env/flags) and applies defaults. */
+  readonly parse?: (value: unknown, key: string) => SettingParseResult;
 }
 
 const MiB = 1024 * 1024;
@@ -51,6 +67,20 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'publish.maxEvents', type: 'int', default: 1000, min: 1, max: 100_000, doc: 'Most events in one publish request.' },
   { key: 'auth.adminToken', type: 'string', default: '', doc: 'When set, publishing and the connections API require `Authorization: Bearer <token>`.' },
   { key: 'stats.intervalMs', type: 'int', default: 10_000, min: 0, max: 3_600_000, doc: 'Interval of `stats_updated` events on the `stats` topic; 0 turns them off (minimum otherwise 100).' },
+  {
+    key: 'alertmanagers',
+    type: 'json',
+    default: [],
+    parse: (value, key) => parseAlertmanagerTargets(value, key),
+    doc:
+      'Alertmanagers to watch through API v2. Each entry: name, url, intervalMs (poll interval; defaults to 5000, at least 500), ' +
+      'timeoutMs (defaults to the interval, at most 10000), externalUrl (matches webhooks; defaults to none), ' +
+      'auth {bearerToken | bearerTokenFile | username with password | passwordFile}, tls {caFile, insecureSkipVerify (defaults to false)}. ' +
+      'In env and flags: name=url,name2=url2 or JSON text. Defaults to none.',
+  },
+  { key: 'alerts.ingest', type: 'bool', default: true, doc: 'Serve the Alertmanager-compatible ingest POST /api/v2/alerts, so Prometheus can send alerts straight to livegate. Defaults to true.' },
+  { key: 'alerts.resolveTimeoutMs', type: 'int', default: 300_000, min: 1_000, max: 86_400_000, doc: "How long an ingested alert without endsAt stays firing without being re-sent (Alertmanager's resolve_timeout). Defaults to 300000 (5 m)." },
+  { key: 'demo', type: 'bool', default: false, doc: 'Publish synthetic demo alerts and silences (labelled demo="true", source demo) that fire, get silenced and resolve. Defaults to false.' },
   { key: 'shutdown.timeoutMs', type: 'int', default: 10_000, min: 0, max: 600_000, doc: 'Longest graceful shutdown before exit.' },
   { key: 'log.level', type: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], doc: 'Log level.', envAliases: ['LOG_LEVEL'] },
 ];
@@ -72,12 +102,23 @@ export interface Config {
   publish: { maxBodyBytes: number; maxEvents: number };
   auth: { adminToken: string };
   stats: { intervalMs: number };
+  alertmanagers: AlertmanagerTarget[];
+  alerts: { ingest: boolean; resolveTimeoutMs: number };
+  demo: boolean;
   shutdown: { timeoutMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
 }
 
 /** A config as written in a file or passed programmatically: any subset of keys, nested. */
-export type ConfigInput = { [K in keyof Config]?: Config[K] extends unknown[] ? Config[K] : Config[K] extends object ? Partial<Config[K]> : Config[K] };
+export type ConfigInput = {
+  [K in keyof Config]?: K extends 'alertmanagers'
+    ? AlertmanagerTargetInput[] | string
+    : Config[K] extends unknown[]
+      ? Config[K]
+      : Config[K] extends object
+        ? Partial<Config[K]>
+        : Config[K];
+};
 
 /** `LIVEGATE_LIMITS_MAX_PER_IP` for `limits.maxPerIp`. */
 export function envName(key: string): string {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ERRORS, LivegateError, errorBody, type ErrorCode } from '../errors.js';
 
@@ -16,7 +17,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
  * `{"error":{"code","message","field"}}` with the catalogue's status, plus `Retry-After` for
  * 429/503. Unknown errors are logged and answered as `internal` without leaking details.
  */
-export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: number): void {
+export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: number, log: Logger): void {
   app.setErrorHandler((error: FastifyError | LivegateError, request, reply) => {
     let livegate: LivegateError;
     if (error instanceof LivegateError) livegate = error;
@@ -28,7 +29,7 @@ export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: nu
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       livegate = new LivegateError('invalid_body', error.message);
     } else {
-      request.log.error({ err: error }, 'request failed');
+      log.error({ err: error, method: request.method, url: request.url.split('?')[0] }, 'request failed');
       livegate = new LivegateError('internal');
     }
     if (ERRORS[livegate.code].retry && (livegate.status === 429 || livegate.status === 503)) void reply.header('retry-after', String(retryAfterSeconds));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { MemoryBus } from '../bus/memory-bus.js';
@@ -10,6 +10,7 @@ import type { Config, ConfigInput } from '../config/schema.js';
 import { Hub } from '../core/hub.js';
 import { HealthReducer } from '../sources/health/health-reducer.js';
 import { HealthReporter } from '../sources/health/health-reporter.js';
+import { configuredSources } from '../sources/configured.js';
 import type { Source, SourceContext } from '../sources/source.js';
 import { StatsSource } from '../sources/stats/stats-source.js';
 import type { TransportContext } from '../transports/context.js';
@@ -33,7 +34,7 @@ export interface LivegateOptions {
   config?: Config;
   /** Programmatic config values, used when `config` is absent. */
   overrides?: ConfigInput;
-  /** Publishers to run. Defaults to none (the publish API is always there). */
+  /** Publishers to run besides those the config enables (ingest, Alertmanager watcher, demo). Defaults to none. */
   sources?: readonly Source[];
   /** Logger. Defaults to pino JSON on stdout at `config.log.level`. */
   logger?: Logger;
@@ -91,7 +92,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   metrics.watchHub(hub);
   hub.registerState(new HealthReducer());
   const stats = config.stats.intervalMs > 0 ? new StatsSource(hub, metrics, { intervalMs: config.stats.intervalMs }) : undefined;
-  const sources: Source[] = [...(stats === undefined ? [] : [stats]), ...(options.sources ?? [])];
+  const sources: Source[] = [...(stats === undefined ? [] : [stats]), ...configuredSources(config, { stats }), ...(options.sources ?? [])];
   for (const source of sources) for (const reducer of source.reducers ?? []) hub.registerState(reducer);
 
   let shuttingDown = false;
@@ -110,21 +111,30 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     shuttingDown: () => shuttingDown,
   };
 
-  // Request logging is off (warn level): at thousands of connections it would drown the useful lines.
-  const app: FastifyInstance = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: log.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger, bodyLimit: config.publish.maxBodyBytes, forceCloseConnections: true, return503OnClosing: true,
+  // Fastify gets no logger: it would make a child logger per request (held for the life of every SSE
+  // stream, ~1 KB each) to log requests we do not want logged; our handlers log through `log`.
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: config.publish.maxBodyBytes, forceCloseConnections: true, return503OnClosing: true,
     // Fastify's default handler answers malformed HTTP with a body of its own shape (and a listener
     // added to `server` runs after it, on a socket it already destroyed); this one answers ours.
     clientErrorHandler: (err, socket) => {
       log.debug({ err: err.message }, 'client error');
-      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || socket.destroyed) return;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || socket.destroyed) return;
       if (socket.writable) {
-        const body = JSON.stringify(errorBody('invalid_body', 'malformed HTTP request'));
-        socket.write(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        // The statuses Node and Fastify give these two are kept; only the body takes our shape.
+        const [status, body] =
+          code === 'HPE_HEADER_OVERFLOW'
+            ? ['431 Request Header Fields Too Large', errorBody('payload_too_large', 'request headers too large')]
+            : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+              ? ['408 Request Timeout', errorBody('idle_timeout', 'request not received in time')]
+              : ['400 Bad Request', errorBody('invalid_body', 'malformed HTTP request')];
+        const json = JSON.stringify(body);
+        socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
       }
       socket.destroy();
     },
   });
-  installErrorHandling(app, config.limits.retryAfterSeconds);
+  installErrorHandling(app, config.limits.retryAfterSeconds, log);
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origins.allows(origin, undefined)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],

@@ -107,17 +107,18 @@ export class WebSocketTransport {
   private open(ws: WebSocket, socket: Duplex, principal: Principal, ip: string, release: () => void, userAgent: string | undefined): void {
     const ctx = this.ctx;
     const session = ctx.hub.openSession({ transport: new WsWriter(ws, socket), ip, principal, ...(userAgent === undefined ? {} : { userAgent }) });
-    const log = ctx.log.child({ connection: session.id });
     let lastHeard = performance.now();
     let lastPing = performance.now();
+    // No child logger per connection: at 10k connections its bindings cost more than the session.
+    const log = ctx.log;
     session.onClose((reason) => {
       release();
-      log.debug({ reason: reason.code, sent: session.sent }, 'ws closed');
+      log.debug({ connection: session.id, reason: reason.code, sent: session.sent }, 'ws closed');
     });
     ws.on('close', () => session.close({ code: 'client_closed', message: 'peer closed', wsCode: 1000 }));
     ws.on('error', (err) => {
       // ws reports protocol violations (oversized, invalid UTF-8) here and closes the socket itself.
-      log.debug({ err: err.message }, 'ws error');
+      log.debug({ connection: session.id, err: err.message }, 'ws error');
     });
     const heard = (): void => {
       lastHeard = performance.now();
@@ -152,7 +153,7 @@ export class WebSocketTransport {
     };
     session.heartbeatTimer = ctx.hub.timers.schedule(Math.min(heartbeatMs, pingIntervalMs), keepalive);
     session.control('hello', { connection: session.id, epoch: ctx.hub.bus.epoch, heartbeatMs });
-    log.debug({ ip }, 'ws opened');
+    log.debug({ connection: session.id, ip }, 'ws opened');
   }
 
   private onMessage(session: Session, principal: Principal, text: string): void {

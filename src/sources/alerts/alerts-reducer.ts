@@ -57,6 +57,11 @@ export class AlertsReducer implements StateReducer {
     return this.#alerts.size;
   }
 
+  /** The alerts currently firing, in no particular order (for counters; do not mutate). */
+  values(): IterableIterator<LiveAlert> {
+    return this.#alerts.values();
+  }
+
   apply(event: LiveEvent): void {
     if (event.topic !== this.topic || !event.type.startsWith('alert_')) return;
     const data = event.data;

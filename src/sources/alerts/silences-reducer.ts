@@ -41,6 +41,11 @@ export class SilencesReducer implements StateReducer {
     return this.#silences.size;
   }
 
+  /** The silences currently active or pending, in no particular order (for counters). */
+  values(): IterableIterator<Silence> {
+    return this.#silences.values();
+  }
+
   apply(event: LiveEvent): void {
     if (event.topic !== this.topic || !event.type.startsWith('silence_')) return;
     const data = event.data;

@@ -1,0 +1,102 @@
+/**
+ * The Alertmanager-compatible ingest: `POST /api/v2/alerts` takes exactly the body Prometheus
+ * sends to an Alertmanager, so a Prometheus can list livegate under `alerting.alertmanagers`.
+ *
+ * Alerts are kept per fingerprint with Alertmanager's semantics by an {@link AlertStore}; this
+ * source only wires it to HTTP and to a clock: a tick every second resolves alerts whose `endsAt`
+ * passed (the resolve timeout, for alerts sent without `endsAt`) and forgets old resolved ones.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { LivegateError } from '../../errors.js';
+import type { Source, SourceContext } from '../source.js';
+import { AlertStore, ALERT_STORE_DEFAULTS } from './alert-store.js';
+import { MAX_POSTABLE_ALERTS, parsePostableAlerts } from './postable-alerts.js';
+
+/** Path of the ingest route, as on Alertmanager. */
+export const INGEST_PATH = '/api/v2/alerts';
+
+/** Options of {@link IngestSource}. */
+export interface IngestSourceOptions {
+  /** How long an alert sent without `endsAt` stays firing. Defaults to 300,000 (Alertmanager's `resolve_timeout`). */
+  readonly resolveTimeoutMs?: number;
+  /** How long a resolved alert is remembered (a re-fire is then `alert_firing`, not `alert_created`). Defaults to 1 hour. */
+  readonly retentionMs?: number;
+  /** Largest request body. Defaults to 4 MiB (Prometheus batches 64–256 alerts per request; other senders may batch more). */
+  readonly bodyLimitBytes?: number;
+  /** Interval of the resolve/GC tick. Defaults to 1,000 ms. */
+  readonly tickMs?: number;
+  /** Throws `unauthorized`/`forbidden` when the caller may not publish. Defaults to allowing everyone. */
+  readonly authorize?: (headers: IncomingHttpHeaders) => void;
+  /** Clock in epoch ms. Defaults to `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Defaults of {@link IngestSourceOptions}. */
+export const INGEST_DEFAULTS = {
+  resolveTimeoutMs: ALERT_STORE_DEFAULTS.resolveTimeoutMs,
+  retentionMs: ALERT_STORE_DEFAULTS.retentionMs,
+  bodyLimitBytes: 4 * 1024 * 1024,
+  tickMs: 1_000,
+} as const;
+
+/** The `ingest` source: Alertmanager's `POST /api/v2/alerts` on livegate. */
+export class IngestSource implements Source {
+  readonly name = 'ingest';
+  readonly store: AlertStore;
+  readonly #bodyLimitBytes: number;
+  readonly #tickMs: number;
+  readonly #authorize: (headers: IncomingHttpHeaders) => void;
+  readonly #now: () => number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(options: IngestSourceOptions = {}) {
+    this.store = new AlertStore({
+      source: this.name,
+      resolveTimeoutMs: options.resolveTimeoutMs ?? INGEST_DEFAULTS.resolveTimeoutMs,
+      retentionMs: options.retentionMs ?? INGEST_DEFAULTS.retentionMs,
+    });
+    this.#bodyLimitBytes = options.bodyLimitBytes ?? INGEST_DEFAULTS.bodyLimitBytes;
+    this.#tickMs = options.tickMs ?? INGEST_DEFAULTS.tickMs;
+    if (!Number.isInteger(this.#bodyLimitBytes) || this.#bodyLimitBytes < 1024)
+      throw new TypeError('IngestSource: bodyLimitBytes must be an integer >= 1024');
+    if (!Number.isInteger(this.#tickMs) || this.#tickMs < 10)
+      throw new TypeError('IngestSource: tickMs must be an integer >= 10');
+    this.#authorize = options.authorize ?? (() => {});
+    this.#now = options.now ?? Date.now;
+  }
+
+  routes(app: FastifyInstance, ctx: SourceContext): void {
+    app.post(INGEST_PATH, { bodyLimit: this.#bodyLimitBytes }, async (request, reply) => {
+      this.#authorize(request.headers);
+      const contentType = request.headers['content-type'];
+      if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) {
+        throw new LivegateError(
+          'unsupported_media_type',
+          `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 80))}`,
+        );
+      }
+      const parsed = parsePostableAlerts(request.body, { maxAlerts: MAX_POSTABLE_ALERTS });
+      if (!parsed.ok)
+        throw new LivegateError('invalid_body', parsed.error.message, { field: parsed.error.field || 'body' });
+      const drafts = this.store.ingest(parsed.value, this.#now());
+      if (drafts.length > 0) await ctx.publish(drafts);
+      // Alertmanager answers 200 with an empty body; Prometheus only looks at the status.
+      return reply.status(200).send();
+    });
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    this.#timer = setInterval(() => {
+      const drafts = this.store.tick(this.#now());
+      if (drafts.length > 0)
+        ctx.publish(drafts).catch((err: unknown) => ctx.log.warn({ err }, 'could not publish resolved alerts'));
+    }, this.#tickMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
