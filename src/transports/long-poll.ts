@@ -13,6 +13,8 @@ export interface PollBody {
   readonly events: unknown[];
   readonly lastEventId: string;
   readonly reset: boolean;
+  /** Why the resume was impossible (`epoch_changed`, `window_trimmed`, `unknown_position`); only with `reset`. */
+  readonly resetReason?: string;
 }
 
 /**
@@ -24,6 +26,7 @@ export class PollWriter implements TransportWriter {
   readonly kind = 'poll' as const;
   private events: string[] = [];
   private reset = false;
+  private resetReason: string | undefined;
   private answered = false;
   private scheduled = false;
   /** Set after the session exists; gives the position to report. */
@@ -36,7 +39,10 @@ export class PollWriter implements TransportWriter {
     for (const item of items) {
       if (item.kind === 'event') this.events.push(item.event.json);
       else if (item.kind === 'batch') for (const e of item.events) this.events.push(e.json);
-      else if (item.name === 'reset') this.reset = true;
+      else if (item.name === 'reset') {
+        this.reset = true;
+        if (typeof item.data.reason === 'string') this.resetReason = item.data.reason;
+      }
     }
     if (this.events.length > 0 || this.reset) this.schedule();
     return true;
@@ -61,7 +67,8 @@ export class PollWriter implements TransportWriter {
     if (this.answered) return;
     this.answered = true;
     const lastEventId = this.position?.() ?? '';
-    this.answer(`{"events":[${this.events.join(',')}],"lastEventId":${JSON.stringify(lastEventId)},"reset":${this.reset}}`);
+    const reason = this.resetReason === undefined ? '' : `,"resetReason":${JSON.stringify(this.resetReason)}`;
+    this.answer(`{"events":[${this.events.join(',')}],"lastEventId":${JSON.stringify(lastEventId)},"reset":${this.reset}${reason}}`);
   }
 
   private schedule(): void {
