@@ -43,6 +43,7 @@ export const ERRORS = {
   shutting_down: { status: 503, closeCode: 1001, retry: true, message: 'server is shutting down' },
   idle_timeout: { status: 408, closeCode: 4000, retry: true, message: 'no traffic from the peer within the idle timeout' },
   closed_by_admin: { status: 410, closeCode: 4010, retry: true, message: 'connection closed by an administrator' },
+  dashboard_not_built: { status: 503, retry: false, message: 'the dashboard is not built; run `npm run build`, then restart livegate' },
   bus_unavailable: { status: 503, retry: true, message: 'event bus is unavailable' },
   internal: { status: 500, closeCode: 1011, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -21,6 +21,7 @@ import { errorBody, LivegateError } from '../errors.js';
 import { Authenticator } from './auth.js';
 import { ClientIpResolver } from './client-ip.js';
 import { ConnectionLimiter } from './connection-limiter.js';
+import { registerDashboard } from './dashboard.js';
 import { installErrorHandling } from './error-handler.js';
 import { Metrics } from './metrics.js';
 import { OriginPolicy } from './origin-policy.js';
@@ -162,7 +163,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     log: log.child({ source: source.name }),
   });
   for (const source of sources) source.routes?.(app, sourceContext(source));
-  for (const plugin of options.plugins ?? []) await plugin(app);
+  for (const plugin of [registerDashboard, ...(options.plugins ?? [])]) await plugin(app);
 
   const ws = new WebSocketTransport(ctx);
   app.server.on('upgrade', (req, socket, head) => {

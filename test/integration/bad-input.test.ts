@@ -695,7 +695,7 @@ describe('unknown routes and malformed requests', () => {
     ['GET', '/api/v2/nope'],
     ['POST', '/api/v1/events'],
     ['PUT', '/api/v2/events'],
-    ['GET', '/'],
+    ['GET', '/nope'],
   ] as const) {
     it(`answers ${method} ${path} with 404 not_found JSON`, async () => {
       const error = await expectError(await fetch(`${server.url}${path}`, { method }), 404, 'not_found', undefined);

@@ -119,9 +119,10 @@ export const healthReducer: StateReducer<HealthState> = {
   },
 };
 
-/** `stats`: `stats_updated` replaces the whole object. */
+/** `stats`: `stats_updated` replaces the whole object. The snapshot wraps it as `{stats}` (null before the first update). */
 export const statsReducer: StateReducer<StatsState> = {
   fromSnapshot(data) {
+    if (isObject(data) && 'stats' in data) return isObject(data.stats) ? data.stats : {};
     return isObject(data) ? data : {};
   },
   apply(state, event) {

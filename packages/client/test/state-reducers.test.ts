@@ -99,6 +99,11 @@ describe('healthReducer', () => {
 });
 
 describe('statsReducer and snapshotOnlyReducer', () => {
+  it('unwraps the server snapshot shape {stats} (null before the first update)', () => {
+    expect(statsReducer.fromSnapshot({ stats: { connections: 3 } })).toEqual({ connections: 3 });
+    expect(statsReducer.fromSnapshot({ stats: null })).toEqual({});
+  });
+
   it('replaces stats on stats_updated only', () => {
     const s = statsReducer.fromSnapshot({ connections: 1 });
     const next = statsReducer.apply(s, ev(1, { topic: 'stats', type: 'stats_updated', data: { connections: 2 } }));
