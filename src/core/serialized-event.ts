@@ -37,16 +37,37 @@ export class SerializedEvent {
     return (this.sseFrame ??= Buffer.from(`id: ${this.event.id}\ndata: ${this.json}\n\n`));
   }
 
-  /** `{"op":"event","subscription":<sub>,"event":<envelope>}` as UTF-8 bytes. */
-  ws(subscription: string): Buffer {
+  /**
+   * The complete WebSocket frame (header and payload) of
+   * `{"op":"event","subscription":<sub>,"event":<envelope>}`: server frames are unmasked, so the
+   * same bytes go to every socket whose subscription has this id.
+   */
+  wsFrame(subscription: string): Buffer {
     this.wsFrames ??= new Map();
     let frame = this.wsFrames.get(subscription);
     if (frame === undefined) {
-      frame = Buffer.from(
-        `{"op":"event","subscription":${JSON.stringify(subscription)},"event":${this.json}}`,
-      );
+      frame = textFrame(Buffer.from(`{"op":"event","subscription":${JSON.stringify(subscription)},"event":${this.json}}`));
       if (this.wsFrames.size < 8) this.wsFrames.set(subscription, frame);
     }
     return frame;
   }
+}
+
+/** Wraps a payload in an unmasked, final WebSocket text frame (RFC 6455 §5.2). */
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN + text opcode
+  if (length < 126) frame[1] = length;
+  else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  payload.copy(frame, headerLength);
+  return frame;
 }

@@ -1,4 +1,5 @@
 import type { ControlName, Outbound } from '../core/outbound.js';
+import { textFrame } from '../core/serialized-event.js';
 
 /**
  * Wire forms shared by the transports. Event frames come pre-built from `SerializedEvent`; this
@@ -33,13 +34,18 @@ export function sseChunks(items: readonly Outbound[], named: boolean): Buffer[] 
   return chunks;
 }
 
-/** WebSocket message of one item: shared event frame, `events` batch, or a control op. */
-export function wsMessage(item: Outbound): Buffer | string {
-  if (item.kind === 'event') return item.event.ws(item.sub);
+/**
+ * The complete WebSocket frame of one item: the shared pre-framed event, an `events` batch, or a
+ * control op. Writers put these bytes on the socket as they are.
+ */
+export function wsFrameOf(item: Outbound): Buffer {
+  if (item.kind === 'event') return item.event.wsFrame(item.sub);
   if (item.kind === 'batch') {
     let body = `{"op":"events","subscription":${JSON.stringify(item.sub)},"events":[`;
     for (let i = 0; i < item.events.length; i++) body += (i === 0 ? '' : ',') + item.events[i]!.json;
-    return `${body}]}`;
+    return textFrame(Buffer.from(`${body}]}`));
   }
-  return JSON.stringify(item.sub === undefined ? { op: item.name, ...item.data } : { op: item.name, subscription: item.sub, ...item.data });
+  return textFrame(
+    Buffer.from(JSON.stringify(item.sub === undefined ? { op: item.name, ...item.data } : { op: item.name, subscription: item.sub, ...item.data })),
+  );
 }

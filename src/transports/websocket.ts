@@ -7,12 +7,13 @@ import type { Session } from '../core/session.js';
 import { ERRORS, LivegateError, type ErrorCode } from '../errors.js';
 import { batchOptions, compileRequestFilter } from '../http/subscription-params.js';
 import { heartbeatData, type TransportContext } from './context.js';
-import { wsMessage } from './framing.js';
+import { wsFrameOf } from './framing.js';
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws/dashboard';
 
-const TEXT = { binary: false, compress: false, fin: true } as const;
+/** `WebSocket.OPEN`. */
+const OPEN = 1;
 /** Above this many buffered bytes the writer reports backpressure. */
 const HIGH_WATER_MARK = 64 * 1024;
 
@@ -27,10 +28,14 @@ export class WsWriter implements TransportWriter {
   ) {}
 
   write(items: readonly Outbound[]): boolean {
-    if (this.closed) return true;
-    if (items.length > 1) this.socket.cork();
-    for (const item of items) this.ws.send(wsMessage(item), TEXT);
-    if (items.length > 1) this.socket.uncork();
+    if (this.closed || this.ws.readyState !== OPEN) return true;
+    // Frames go straight to the socket: an event's frame is built once and shared by every socket.
+    // Order with ws's own writes (pong, ping, close) holds because, without compression, ws also
+    // writes synchronously to the same socket and queues nothing of its own.
+    if (items.length === 1) return this.socket.write(wsFrameOf(items[0]!)) && !this.needsDrain();
+    this.socket.cork();
+    for (const item of items) this.socket.write(wsFrameOf(item));
+    this.socket.uncork();
     return !this.needsDrain();
   }
 
