@@ -7,6 +7,9 @@ import type { Outbound, TransportKind } from '../core/outbound.js';
  * Prometheus metrics, every one named `livegate_…`, fed by the hub through {@link HubObserver}.
  * Per-delivery work is one histogram observation; counters are bumped once per flush.
  */
+/** Size of the latency reservoir per stats period. */
+const RESERVOIR_SIZE = 2048;
+
 export class Metrics implements HubObserver {
   readonly registry = new Registry();
   private readonly connections: Gauge<'transport'>;
@@ -16,8 +19,13 @@ export class Metrics implements HubObserver {
   private readonly slowConsumers: Counter<'transport'>;
   private readonly latency: Histogram;
   readonly publishRequests: Counter<'result'>;
-  /** Delivery latency samples of the current stats period, in ms (read and reset by the stats source). */
-  latencySamples: number[] = [];
+  /**
+   * A uniform sample (reservoir) of this stats period's delivery latencies in ms, at most
+   * {@link RESERVOIR_SIZE}: sorting it for percentiles stays far below a millisecond, where sorting
+   * every delivery of a busy period stalled the event loop for tens of milliseconds.
+   */
+  private latencySamples: number[] = [];
+  private latencySeen = 0;
   /** Deliveries since start, for events/s and deliveries/s in stats. */
   deliveredCount = 0;
   droppedCount = 0;
@@ -103,8 +111,21 @@ export class Metrics implements HubObserver {
     if (dropped > 0) this.deliveries.inc({ transport: kind, result: 'dropped' }, dropped);
   }
 
+  /** Returns this period's latency sample and how many deliveries it stands for, and starts a new period. */
+  takeLatencySample(): { samples: number[]; count: number } {
+    const taken = { samples: this.latencySamples, count: this.latencySeen };
+    this.latencySamples = [];
+    this.latencySeen = 0;
+    return taken;
+  }
+
   private observe(ms: number): void {
     this.latency.observe(ms / 1000);
-    if (this.latencySamples.length < 100_000) this.latencySamples.push(ms);
+    this.latencySeen++;
+    if (this.latencySamples.length < RESERVOIR_SIZE) this.latencySamples.push(ms);
+    else {
+      const slot = Math.floor(Math.random() * this.latencySeen);
+      if (slot < RESERVOIR_SIZE) this.latencySamples[slot] = ms;
+    }
   }
 }

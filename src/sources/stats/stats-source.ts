@@ -64,8 +64,7 @@ export class StatsSource implements Source {
     // The stats event itself is not counted: it would make an idle server look busy.
     const published = this.hub.publishedCount;
     const delivered = this.metrics.deliveredCount;
-    const samples = this.metrics.latencySamples;
-    this.metrics.latencySamples = [];
+    const { samples, count } = this.metrics.takeLatencySample();
     const [p50, p95, p99] = percentiles(samples, [50, 95, 99]);
     const connections: Record<string, number> = { sse: 0, ws: 0, poll: 0 };
     for (const session of this.hub.sessions.values()) connections[session.kind] = (connections[session.kind] ?? 0) + 1;
@@ -77,7 +76,7 @@ export class StatsSource implements Source {
       subscriptions: this.hub.dispatcher.size,
       eventsPerSecond: round((published - this.lastPublished) / seconds),
       deliveriesPerSecond: round((delivered - this.lastDelivered) / seconds),
-      latencyMs: { p50: round(p50), p95: round(p95), p99: round(p99), samples: samples.length },
+      latencyMs: { p50: round(p50), p95: round(p95), p99: round(p99), samples: count },
       slowConsumerDisconnects: this.metrics.slowConsumerCount,
       droppedEvents: this.metrics.droppedCount,
       window: { events: this.hub.window.length, bytes: this.hub.window.size },
