@@ -94,6 +94,9 @@ export const livegate: Target = {
     return {
       command: process.execPath,
       args: [
+        // Node flags for the server only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it
+        // (NODE_OPTIONS refuses --cpu-prof, and would profile the generator too).
+        ...(process.env.LIVEGATE_BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
         path.join(ctx.root, 'dist', 'src', 'cli', 'main.js'),
         'serve',
         '--port',
