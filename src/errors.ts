@@ -25,7 +25,11 @@ export const ERRORS = {
   invalid_event_id: { status: 400, retry: false, message: 'event id is malformed' },
   invalid_message: { status: 400, retry: false, message: 'WebSocket message is invalid' },
   unknown_op: { status: 400, retry: false, message: 'unknown op' },
-  binary_not_supported: { status: 400, retry: false, message: 'binary frames are not supported; send JSON text frames' },
+  binary_not_supported: {
+    status: 400,
+    retry: false,
+    message: 'binary frames are not supported; send JSON text frames',
+  },
   unsupported_media_type: { status: 415, retry: false, message: 'Content-Type must be application/json' },
   payload_too_large: { status: 413, closeCode: 1009, retry: false, message: 'payload too large' },
   too_many_events: { status: 413, retry: false, message: 'too many events in one request' },
@@ -38,12 +42,30 @@ export const ERRORS = {
   origin_not_allowed: { status: 403, closeCode: 1008, retry: false, message: 'origin not allowed' },
   transport_disabled: { status: 404, retry: false, message: 'this transport is disabled on the server' },
   too_many_connections: { status: 503, retry: true, message: 'server connection limit reached' },
-  too_many_connections_per_ip: { status: 429, retry: true, message: 'connection limit for this client address reached' },
-  slow_consumer: { status: 503, closeCode: 4008, retry: true, message: 'client did not read fast enough; resume from the last event id' },
+  too_many_connections_per_ip: {
+    status: 429,
+    retry: true,
+    message: 'connection limit for this client address reached',
+  },
+  slow_consumer: {
+    status: 503,
+    closeCode: 4008,
+    retry: true,
+    message: 'client did not read fast enough; resume from the last event id',
+  },
   shutting_down: { status: 503, closeCode: 1001, retry: true, message: 'server is shutting down' },
-  idle_timeout: { status: 408, closeCode: 4000, retry: true, message: 'no traffic from the peer within the idle timeout' },
+  idle_timeout: {
+    status: 408,
+    closeCode: 4000,
+    retry: true,
+    message: 'no traffic from the peer within the idle timeout',
+  },
   closed_by_admin: { status: 410, closeCode: 4010, retry: true, message: 'connection closed by an administrator' },
-  dashboard_not_built: { status: 503, retry: false, message: 'the dashboard is not built; run `npm run build`, then restart livegate' },
+  dashboard_not_built: {
+    status: 503,
+    retry: false,
+    message: 'the dashboard is not built; run `npm run build`, then restart livegate',
+  },
   bus_unavailable: { status: 503, retry: true, message: 'event bus is unavailable' },
   internal: { status: 500, closeCode: 1011, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;
@@ -79,7 +101,9 @@ export class LivegateError extends Error {
 
   /** The HTTP error body. */
   toBody(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.field === undefined ? {} : { field: this.field }) } };
+    return {
+      error: { code: this.code, message: this.message, ...(this.field === undefined ? {} : { field: this.field }) },
+    };
   }
 }
 

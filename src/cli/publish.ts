@@ -33,7 +33,12 @@ export async function publish(args: ParsedArgs): Promise<void> {
     let data: unknown = null;
     const rawData = opt('data');
     if (rawData !== undefined) {
-      const text = rawData === '-' ? readFileSync(0, 'utf8') : rawData.startsWith('@') ? readFileSync(rawData.slice(1), 'utf8') : rawData;
+      const text =
+        rawData === '-'
+          ? readFileSync(0, 'utf8')
+          : rawData.startsWith('@')
+            ? readFileSync(rawData.slice(1), 'utf8')
+            : rawData;
       try {
         data = JSON.parse(text);
       } catch {
@@ -45,7 +50,10 @@ export async function publish(args: ParsedArgs): Promise<void> {
   }
   const response = await fetch(`${url}/api/v2/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
     body,
   });
   const text = await response.text();

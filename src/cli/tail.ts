@@ -29,10 +29,14 @@ export async function tail(args: ParsedArgs): Promise<void> {
     if (lastId !== undefined) params.set('lastEventId', lastId);
     if (token !== undefined) params.set('access_token', token);
     try {
-      const response = await fetch(`${base}/api/v2/events/stream?${params}`, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+      const response = await fetch(`${base}/api/v2/events/stream?${params}`, {
+        signal: controller.signal,
+        headers: { accept: 'text/event-stream' },
+      });
       if (!response.ok || response.body === null) {
         const text = await response.text();
-        if (response.status >= 400 && response.status < 500 && response.status !== 429) throw new Error(`HTTP ${response.status} ${text}`);
+        if (response.status >= 400 && response.status < 500 && response.status !== 429)
+          throw new Error(`HTTP ${response.status} ${text}`);
         process.stderr.write(`tail: HTTP ${response.status}, retrying\n`);
       } else {
         attempt = 0;
@@ -54,7 +58,11 @@ export async function tail(args: ParsedArgs): Promise<void> {
               else if (line.startsWith('id: ')) lastId = line.slice(4);
             }
             if (raw || data === '') continue;
-            process.stdout.write(event === 'message' ? `${data}\n` : `${JSON.stringify({ control: event, ...(JSON.parse(data) as object) })}\n`);
+            process.stdout.write(
+              event === 'message'
+                ? `${data}\n`
+                : `${JSON.stringify({ control: event, ...(JSON.parse(data) as object) })}\n`,
+            );
           }
         }
       }

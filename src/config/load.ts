@@ -72,7 +72,8 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError('--config', `${path} is not valid YAML/JSON: ${(err as Error).message}`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError('--config', `${path} must hold a mapping of keys`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError('--config', `${path} must hold a mapping of keys`);
   return parsed as Record<string, unknown>;
 }
 
@@ -84,11 +85,19 @@ function applyObject(values: Map<string, unknown>, input: object, origin: string
       const setting = byKey.get(key);
       if (setting !== undefined) {
         values.set(key, check(setting, value, `${key} (${origin})`));
-      } else if (typeof value === 'object' && value !== null && !Array.isArray(value) && SETTINGS.some((s) => s.key.startsWith(`${key}.`))) {
+      } else if (
+        typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        SETTINGS.some((s) => s.key.startsWith(`${key}.`))
+      ) {
         walk(value as Record<string, unknown>, `${key}.`);
       } else {
         const near = SETTINGS.map((s) => s.key).filter((k) => k.startsWith(prefix));
-        throw new ConfigError(key, `unknown key (${origin}); known keys${prefix ? ` under ${prefix.slice(0, -1)}` : ''}: ${near.join(', ')}`);
+        throw new ConfigError(
+          key,
+          `unknown key (${origin}); known keys${prefix ? ` under ${prefix.slice(0, -1)}` : ''}: ${near.join(', ')}`,
+        );
       }
     }
   };
@@ -107,7 +116,14 @@ function coerce(s: Setting, raw: string, where: string): unknown {
       if (/^(0|false|no|off)$/i.test(raw)) return false;
       throw new ConfigError(where, `"${raw}" is not a boolean; use true or false`);
     case 'list':
-      return check(s, raw.split(',').map((x) => x.trim()).filter((x) => x.length > 0), where);
+      return check(
+        s,
+        raw
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x.length > 0),
+        where,
+      );
     case 'json':
       // The setting's parser reads its own text form (e.g. `name=url,…` or JSON).
       return check(s, raw, where);
@@ -122,7 +138,10 @@ function check(s: Setting, value: unknown, where: string): unknown {
     case 'int':
     case 'number': {
       if (typeof value !== 'number' || !Number.isFinite(value) || (s.type === 'int' && !Number.isInteger(value))) {
-        throw new ConfigError(where, `${JSON.stringify(value)} is not ${s.type === 'int' ? 'an integer' : 'a number'}${range(s)}`);
+        throw new ConfigError(
+          where,
+          `${JSON.stringify(value)} is not ${s.type === 'int' ? 'an integer' : 'a number'}${range(s)}`,
+        );
       }
       if ((s.min !== undefined && value < s.min) || (s.max !== undefined && value > s.max)) {
         throw new ConfigError(where, `${value} is out of range${range(s)}`);
@@ -130,7 +149,8 @@ function check(s: Setting, value: unknown, where: string): unknown {
       return value;
     }
     case 'bool':
-      if (typeof value !== 'boolean') throw new ConfigError(where, `${JSON.stringify(value)} is not a boolean; use true or false`);
+      if (typeof value !== 'boolean')
+        throw new ConfigError(where, `${JSON.stringify(value)} is not a boolean; use true or false`);
       return value;
     case 'string':
       if (typeof value !== 'string') throw new ConfigError(where, `${JSON.stringify(value)} is not a string`);
@@ -146,7 +166,8 @@ function check(s: Setting, value: unknown, where: string): unknown {
       }
       if (s.values !== undefined) {
         for (const item of value) {
-          if (!s.values.includes(item)) throw new ConfigError(where, `"${item}" is not allowed; allowed: ${s.values.join(', ')}`);
+          if (!s.values.includes(item))
+            throw new ConfigError(where, `"${item}" is not allowed; allowed: ${s.values.join(', ')}`);
         }
       }
       return [...new Set(value)];
@@ -154,7 +175,8 @@ function check(s: Setting, value: unknown, where: string): unknown {
     case 'json': {
       const result = s.parse!(value, s.key);
       // Name the field inside the value: `alertmanagers[1].url (file)` rather than `alertmanagers (file)`.
-      if (!result.ok) throw new ConfigError(`${result.error.field || s.key}${where.slice(s.key.length)}`, result.error.message);
+      if (!result.ok)
+        throw new ConfigError(`${result.error.field || s.key}${where.slice(s.key.length)}`, result.error.message);
       return result.value;
     }
   }
@@ -177,12 +199,19 @@ function build(values: Map<string, unknown>): Config {
 }
 
 function crossCheck(config: Config): void {
-  if (config.transports.length === 0) throw new ConfigError('transports', 'at least one transport must be enabled; allowed: sse, ws, poll');
+  if (config.transports.length === 0)
+    throw new ConfigError('transports', 'at least one transport must be enabled; allowed: sse, ws, poll');
   if (config.poll.defaultTimeoutSeconds > config.poll.maxTimeoutSeconds) {
-    throw new ConfigError('poll.defaultTimeoutSeconds', `${config.poll.defaultTimeoutSeconds} exceeds poll.maxTimeoutSeconds (${config.poll.maxTimeoutSeconds})`);
+    throw new ConfigError(
+      'poll.defaultTimeoutSeconds',
+      `${config.poll.defaultTimeoutSeconds} exceeds poll.maxTimeoutSeconds (${config.poll.maxTimeoutSeconds})`,
+    );
   }
   if (config.ws.idleTimeoutMs <= config.ws.pingIntervalMs) {
-    throw new ConfigError('ws.idleTimeoutMs', `must be greater than ws.pingIntervalMs (${config.ws.pingIntervalMs}) so a pong can arrive`);
+    throw new ConfigError(
+      'ws.idleTimeoutMs',
+      `must be greater than ws.pingIntervalMs (${config.ws.pingIntervalMs}) so a pong can arrive`,
+    );
   }
   if (config.stats.intervalMs > 0 && config.stats.intervalMs < 100) {
     throw new ConfigError('stats.intervalMs', `${config.stats.intervalMs} is too short; use 0 (off) or 100 to 3600000`);
@@ -191,7 +220,11 @@ function crossCheck(config: Config): void {
     const [addr, bits, extra] = proxy.split('/');
     const family = isIP(addr ?? '');
     const maxBits = family === 6 ? 128 : 32;
-    if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))
+    ) {
       throw new ConfigError('trustedProxies', `"${proxy}" is not an IP address or CIDR (e.g. 10.0.0.0/8)`);
     }
   }

@@ -16,12 +16,7 @@ const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
  * Validates one draft as received from any publisher and fills its defaults. Throws
  * `invalid_event` naming the field (prefixed with `prefix`, e.g. `[3].`) at fault.
  */
-export function stampDraft(
-  input: unknown,
-  now: string,
-  defaultSource: string,
-  prefix = '',
-): StampedDraft {
+export function stampDraft(input: unknown, now: string, defaultSource: string, prefix = ''): StampedDraft {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new LivegateError('invalid_event', 'an event draft must be a JSON object', {
       // `[3].` names a field inside draft 3; the draft itself is `[3]`.
@@ -40,9 +35,7 @@ export function stampDraft(
       );
     }
   }
-  const { topic, type, source, labels, data, time } = draft as Partial<
-    Record<keyof EventDraft, unknown>
-  >;
+  const { topic, type, source, labels, data, time } = draft as Partial<Record<keyof EventDraft, unknown>>;
   if (typeof topic !== 'string' || !isValidTopic(topic)) {
     throw new LivegateError('invalid_event', `topic ${describe(topic)} is invalid: ${TOPIC_RULE}`, {
       field: `${prefix}topic`,
@@ -59,16 +52,13 @@ export function stampDraft(
     });
   }
   if (source !== undefined && (typeof source !== 'string' || !isValidSource(source))) {
-    throw new LivegateError(
-      'invalid_event',
-      `source ${describe(source)} is invalid: ${SOURCE_RULE}`,
-      { field: `${prefix}source` },
-    );
+    throw new LivegateError('invalid_event', `source ${describe(source)} is invalid: ${SOURCE_RULE}`, {
+      field: `${prefix}source`,
+    });
   }
   if (labels !== undefined) {
     const problem = validateLabels(labels);
-    if (problem !== null)
-      throw new LivegateError('invalid_event', problem, { field: `${prefix}labels` });
+    if (problem !== null) throw new LivegateError('invalid_event', problem, { field: `${prefix}labels` });
   }
   let stampedTime = now;
   if (time !== undefined) {
@@ -98,8 +88,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\
 const ALLOWED_KEYS = new Set(['topic', 'type', 'source', 'labels', 'data', 'time']);
 
 function describe(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
   if (value === undefined) return '(missing)';
   return `of type ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`;
 }

@@ -12,21 +12,8 @@
  * reads them: no allocation, no string building.
  */
 
-import {
-  MatcherSyntaxError,
-  compileMatchers,
-  formatMatchers,
-  parseMatchers,
-  type Matcher,
-} from './matchers.js';
-import {
-  SOURCE_RULE,
-  TOPIC_RULE,
-  TYPE_RULE,
-  isValidSource,
-  isValidTopic,
-  isValidType,
-} from './names.js';
+import { MatcherSyntaxError, compileMatchers, formatMatchers, parseMatchers, type Matcher } from './matchers.js';
+import { SOURCE_RULE, TOPIC_RULE, TYPE_RULE, isValidSource, isValidTopic, isValidType } from './names.js';
 
 /** What a subscriber asks for. Every field is optional; absent or empty means "no restriction". */
 export interface FilterSpec {
@@ -82,12 +69,7 @@ export interface CompiledFilter {
   /** Topic prefixes from patterns such as `console.*` (here `console.`); empty when none. */
   readonly topicPrefixes: readonly string[];
   /** Whether an event passes every part of the filter. */
-  test(event: {
-    topic: string;
-    type: string;
-    source: string;
-    labels: Readonly<Record<string, string>>;
-  }): boolean;
+  test(event: { topic: string; type: string; source: string; labels: Readonly<Record<string, string>> }): boolean;
   /** Whether labels pass the `match` part alone; used to cut state snapshots down to a subscriber's view. */
   matchesLabels(labels: Readonly<Record<string, string>>): boolean;
   /** Whether events of `topic` can pass the topic part; used to index subscriptions by topic. */
@@ -101,9 +83,7 @@ export interface CompiledFilter {
  */
 export function compileFilter(spec: FilterSpec): CompiledFilter {
   if (typeof spec !== 'object' || spec === null) {
-    throw new TypeError(
-      `filter spec must be an object, got ${spec === null ? 'null' : typeof spec}`,
-    );
+    throw new TypeError(`filter spec must be an object, got ${spec === null ? 'null' : typeof spec}`);
   }
   const topics = compileNames('topics', spec.topics, NAME_KINDS.topics);
   const types = compileNames('types', spec.types, NAME_KINDS.types);
@@ -237,11 +217,7 @@ class Filter implements CompiledFilter {
   }
 }
 
-function passes(
-  exact: ReadonlySet<string> | null,
-  prefixes: readonly string[],
-  name: string,
-): boolean {
+function passes(exact: ReadonlySet<string> | null, prefixes: readonly string[], name: string): boolean {
   if (exact === null || exact.has(name)) return true;
   for (let i = 0; i < prefixes.length; i++) {
     if (name.startsWith(prefixes[i]!)) return true;
@@ -255,29 +231,17 @@ function coversName(part: NamePart, name: string): boolean {
 
 function checkList(field: FilterField, list: unknown): readonly unknown[] {
   if (!Array.isArray(list)) {
-    throw new FilterError(
-      field,
-      -1,
-      `${field} must be an array of strings, got ${describeType(list)}`,
-    );
+    throw new FilterError(field, -1, `${field} must be an array of strings, got ${describeType(list)}`);
   }
   if (list.length > MAX_FILTER_ENTRIES) {
-    throw new FilterError(
-      field,
-      MAX_FILTER_ENTRIES,
-      `${field} has ${list.length} entries; max ${MAX_FILTER_ENTRIES}`,
-    );
+    throw new FilterError(field, MAX_FILTER_ENTRIES, `${field} has ${list.length} entries; max ${MAX_FILTER_ENTRIES}`);
   }
   return list;
 }
 
 function checkString(field: FilterField, index: number, entry: unknown): string {
   if (typeof entry !== 'string') {
-    throw new FilterError(
-      field,
-      index,
-      `${field}[${index}] must be a string, got ${describeType(entry)}`,
-    );
+    throw new FilterError(field, index, `${field}[${index}] must be a string, got ${describeType(entry)}`);
   }
   return entry;
 }
@@ -303,11 +267,7 @@ function compileNames(
     } else if (entry.endsWith('*')) {
       const prefix = entry.slice(0, -1);
       if (prefix.includes('*')) {
-        throw new FilterError(
-          field,
-          i,
-          `${at} is not a valid ${kind.noun} pattern: '*' may only end it`,
-        );
+        throw new FilterError(field, i, `${at} is not a valid ${kind.noun} pattern: '*' may only end it`);
       }
       if (!kind.isValid(prefix)) {
         throw new FilterError(

@@ -105,10 +105,8 @@ export class Hub {
 
   /** Registers a state topic's reducer. Only before {@link start}. */
   registerState(reducer: StateReducer): void {
-    if (this.started)
-      throw new Error(`Hub: state topic "${reducer.topic}" must be registered before start`);
-    if (this.reducers.has(reducer.topic))
-      throw new Error(`Hub: state topic "${reducer.topic}" registered twice`);
+    if (this.started) throw new Error(`Hub: state topic "${reducer.topic}" must be registered before start`);
+    if (this.reducers.has(reducer.topic)) throw new Error(`Hub: state topic "${reducer.topic}" registered twice`);
     this.reducers.set(reducer.topic, reducer);
   }
 
@@ -133,8 +131,7 @@ export class Hub {
   /** Validates, stamps and appends drafts (an object or an array). Resolves to their ids. */
   async publish(input: unknown, defaultSource = this.defaultSource): Promise<string[]> {
     const drafts = this.stamp(input, defaultSource);
-    const events =
-      this.bus instanceof MemoryBus ? this.bus.appendSync(drafts) : await this.bus.append(drafts);
+    const events = this.bus instanceof MemoryBus ? this.bus.appendSync(drafts) : await this.bus.append(drafts);
     return events.map((e) => e.id);
   }
 
@@ -178,11 +175,9 @@ export class Hub {
     if (request.since !== undefined) {
       const parsed = parseEventId(request.since);
       if (parsed === null)
-        throw new LivegateError(
-          'invalid_event_id',
-          `"${truncate(request.since)}" is not a livegate event id`,
-          { field: 'since' },
-        );
+        throw new LivegateError('invalid_event_id', `"${truncate(request.since)}" is not a livegate event id`, {
+          field: 'since',
+        });
       if (parsed.epoch !== this.bus.epoch) reset = 'epoch_changed';
       else {
         const found = this.window.lookup(parsed.seq);
@@ -191,11 +186,7 @@ export class Hub {
         else position = parsed;
       }
     }
-    const sub = new Subscription(
-      session.newSubscriptionId(),
-      request.filter,
-      request.batch ?? null,
-    );
+    const sub = new Subscription(session.newSubscriptionId(), request.filter, request.batch ?? null);
     session.subscriptions.set(sub.id, sub);
     request.announce?.(sub.id);
     if (position !== null) {
@@ -287,11 +278,7 @@ export class Hub {
   detach(session: Session): void {
     if (!this.sessions.delete(session.id)) return;
     for (const sub of session.subscriptions.values()) this.dispatcher.remove(sub);
-    this.observer.sessionClosed(
-      session.kind,
-      (performance.now() - session.openedMono) / 1000,
-      'closed',
-    );
+    this.observer.sessionClosed(session.kind, (performance.now() - session.openedMono) / 1000, 'closed');
   }
 
   /** Closes every session with `reason` (used at shutdown) and stops the timers and the bus. */

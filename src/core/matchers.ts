@@ -79,9 +79,7 @@ export function parseMatchers(input: string): Matcher[] {
  * Compiles matchers into one predicate that holds when every matcher holds (an empty list always
  * holds). The list is copied, so later changes to the array do not affect the predicate.
  */
-export function compileMatchers(
-  matchers: readonly Matcher[],
-): (labels: Readonly<Record<string, string>>) => boolean {
+export function compileMatchers(matchers: readonly Matcher[]): (labels: Readonly<Record<string, string>>) => boolean {
   const list = matchers.slice();
   const count = list.length;
   if (count === 0) return matchAll;
@@ -251,11 +249,7 @@ class Parser {
       }
       if (next === '}' && openAt >= 0) continue;
       if (next === '}') {
-        throw new MatcherSyntaxError(
-          `unexpected '}' at position ${this.pos}: there is no '{' to close`,
-          this.pos,
-          '}',
-        );
+        throw new MatcherSyntaxError(`unexpected '}' at position ${this.pos}: there is no '{' to close`, this.pos, '}');
       }
       throw new MatcherSyntaxError(
         `expected ',' ${openAt >= 0 ? "or '}' " : ''}after a matcher at position ${this.pos}, found ${describeChar(input, this.pos)}`,
@@ -343,11 +337,7 @@ class Parser {
     let segment = ++this.pos;
     for (;;) {
       if (this.pos >= input.length) {
-        throw new MatcherSyntaxError(
-          `unterminated string starting at position ${start}`,
-          start,
-          excerpt(input, start),
-        );
+        throw new MatcherSyntaxError(`unterminated string starting at position ${start}`, start, excerpt(input, start));
       }
       const c = input[this.pos];
       if (c === quoteChar) {
@@ -362,11 +352,7 @@ class Parser {
       out += input.slice(segment, this.pos);
       const escaped = input[this.pos + 1];
       if (escaped === undefined) {
-        throw new MatcherSyntaxError(
-          `unterminated string starting at position ${start}`,
-          start,
-          excerpt(input, start),
-        );
+        throw new MatcherSyntaxError(`unterminated string starting at position ${start}`, start, excerpt(input, start));
       }
       const replacement = UNESCAPES[escaped];
       if (replacement === undefined) {
@@ -431,7 +417,11 @@ class Parser {
     }
     const risky = backtrackingRisk(body);
     if (risky !== null) {
-      throw new MatcherSyntaxError(`regular expression ${show(source)} for label ${show(name)} is refused: ${risky}`, valueAt, cut(source));
+      throw new MatcherSyntaxError(
+        `regular expression ${show(source)} for label ${show(name)} is refused: ${risky}`,
+        valueAt,
+        cut(source),
+      );
     }
     return (value) => regex.test(value);
   }
@@ -451,9 +441,7 @@ function regexReason(err: unknown): string {
 }
 
 function describeEscape(escaped: string): string {
-  return escaped >= ' ' && escaped <= '~'
-    ? `'\\${escaped}'`
-    : `'\\' followed by ${JSON.stringify(escaped)}`;
+  return escaped >= ' ' && escaped <= '~' ? `'\\${escaped}'` : `'\\' followed by ${JSON.stringify(escaped)}`;
 }
 
 function describeChar(input: string, at: number): string {
@@ -504,7 +492,12 @@ export function backtrackingRisk(source: string): string | null {
       continue;
     }
     if (c === '(') {
-      if (source.startsWith('(?=', i) || source.startsWith('(?!', i) || source.startsWith('(?<=', i) || source.startsWith('(?<!', i)) {
+      if (
+        source.startsWith('(?=', i) ||
+        source.startsWith('(?!', i) ||
+        source.startsWith('(?<=', i) ||
+        source.startsWith('(?<!', i)
+      ) {
         return 'lookaround is not supported (RE2 syntax)';
       }
       stack.push(false);
@@ -514,7 +507,10 @@ export function backtrackingRisk(source: string): string | null {
       const lastGroupHadQuantifier = stack.pop() ?? false;
       if (lastGroupHadQuantifier && stack.length > 0) stack[stack.length - 1] = true;
       const next = source[i + 1];
-      if (lastGroupHadQuantifier && (next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d{2,}\}/.test(source.slice(i + 1))))) {
+      if (
+        lastGroupHadQuantifier &&
+        (next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d{2,}\}/.test(source.slice(i + 1))))
+      ) {
         return 'a repeated group that itself repeats (like (a+)+) can take exponential time';
       }
       continue;

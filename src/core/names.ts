@@ -12,22 +12,19 @@
 export const TOPIC_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 /** {@link TOPIC_PATTERN} in words, for error messages. */
-export const TOPIC_RULE =
-  "1–64 chars: lowercase letters, digits, '_', '-', '.'; starts with a letter or digit";
+export const TOPIC_RULE = "1–64 chars: lowercase letters, digits, '_', '-', '.'; starts with a letter or digit";
 
 /** Pattern of an event type, e.g. `alert_firing` or `k8s:pod.restart`. */
 export const TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 /** {@link TYPE_PATTERN} in words, for error messages. */
-export const TYPE_RULE =
-  "1–64 chars: letters, digits, '_', '-', '.', ':'; starts with a letter or digit";
+export const TYPE_RULE = "1–64 chars: letters, digits, '_', '-', '.', ':'; starts with a letter or digit";
 
 /** Pattern of an event source, e.g. `alertmanager/prod` or `promql:cpu@eu-1`. */
 export const SOURCE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:/@-]{0,127}$/;
 
 /** {@link SOURCE_PATTERN} in words, for error messages. */
-export const SOURCE_RULE =
-  "1–128 chars: letters, digits, '_', '-', '.', ':', '/', '@'; starts with a letter or digit";
+export const SOURCE_RULE = "1–128 chars: letters, digits, '_', '-', '.', ':', '/', '@'; starts with a letter or digit";
 
 /** Pattern of a label name, as in Prometheus. Length is limited separately ({@link MAX_LABEL_NAME_LENGTH}). */
 export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -45,7 +45,10 @@ export function authorizeFilter(principal: Principal, requested: CompiledFilter)
     filter = narrow(principal, filter);
   } catch (err) {
     if (err instanceof FilterError) {
-      throw new LivegateError('forbidden', `the requested ${err.field} are outside what ${principal.id} may read`, { field: err.field, cause: err });
+      throw new LivegateError('forbidden', `the requested ${err.field} are outside what ${principal.id} may read`, {
+        field: err.field,
+        cause: err,
+      });
     }
     throw err;
   }
@@ -63,13 +66,9 @@ function narrow(principal: Principal, requested: CompiledFilter): CompiledFilter
         ? [...allowed].some((t) => t.startsWith(topic.slice(0, -1)))
         : allowed.has(topic);
       if (!permitted) {
-        throw new LivegateError(
-          'forbidden',
-          `topic "${topic}" is not allowed for ${principal.id}`,
-          {
-            field: `topics[${i}]`,
-          },
-        );
+        throw new LivegateError('forbidden', `topic "${topic}" is not allowed for ${principal.id}`, {
+          field: `topics[${i}]`,
+        });
       }
     }
     filter = intersectFilters(filter, compileFilter({ topics: [...allowed] }));

@@ -67,15 +67,13 @@ export class ReplayWindow {
   /** Appends an event; its seq must be greater than every seq before. Trims to the bounds. */
   append(event: SerializedEvent): void {
     const seq = event.event.seq;
-    if (seq <= this.lastSeq)
-      throw new RangeError(`ReplayWindow: seq ${seq} is not after ${this.lastSeq}`);
+    if (seq <= this.lastSeq) throw new RangeError(`ReplayWindow: seq ${seq} is not after ${this.lastSeq}`);
     if (this.count === this.ring.length) this.grow();
     this.ring[(this.head + this.count) % this.ring.length] = event;
     this.count++;
     this.bytes += event.size;
     this.lastSeq = seq;
-    while (this.count > this.maxEvents || (this.bytes > this.maxBytes && this.count > 1))
-      this.dropOldest();
+    while (this.count > this.maxEvents || (this.bytes > this.maxBytes && this.count > 1)) this.dropOldest();
   }
 
   /** The event at `index` (0 = oldest). */
@@ -127,9 +125,7 @@ export class ReplayWindow {
   }
 
   private grow(): void {
-    const bigger = new Array<SerializedEvent | undefined>(
-      Math.min(this.ring.length * 2, this.maxEvents + 1),
-    );
+    const bigger = new Array<SerializedEvent | undefined>(Math.min(this.ring.length * 2, this.maxEvents + 1));
     for (let i = 0; i < this.count; i++) bigger[i] = this.ring[(this.head + i) % this.ring.length];
     this.ring = bigger;
     this.head = 0;

@@ -46,7 +46,9 @@ export class SerializedEvent {
     this.wsFrames ??= new Map();
     let frame = this.wsFrames.get(subscription);
     if (frame === undefined) {
-      frame = textFrame(Buffer.from(`{"op":"event","subscription":${JSON.stringify(subscription)},"event":${this.json}}`));
+      frame = textFrame(
+        Buffer.from(`{"op":"event","subscription":${JSON.stringify(subscription)},"event":${this.json}}`),
+      );
       if (this.wsFrames.size < 8) this.wsFrames.set(subscription, frame);
     }
     return frame;

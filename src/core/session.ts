@@ -1,11 +1,5 @@
 import type { Hub } from './hub.js';
-import type {
-  CloseReason,
-  ControlName,
-  Outbound,
-  TransportKind,
-  TransportWriter,
-} from './outbound.js';
+import type { CloseReason, ControlName, Outbound, TransportKind, TransportWriter } from './outbound.js';
 import type { Principal } from './principal.js';
 import type { SerializedEvent } from './serialized-event.js';
 import type { Subscription } from './subscription.js';
@@ -139,11 +133,7 @@ export class Session {
   /** Queues a control message (it still counts toward the queue bound). */
   control(name: ControlName, data: Readonly<Record<string, unknown>>, sub?: string): void {
     if (this.state !== 'open') return;
-    this.push(
-      sub === undefined ? { kind: 'control', name, data } : { kind: 'control', name, data, sub },
-      0,
-      64,
-    );
+    this.push(sub === undefined ? { kind: 'control', name, data } : { kind: 'control', name, data, sub }, 0, 64);
   }
 
   /** Queues items that bypass the queue bound (snapshots, replay); used by the hub. */
@@ -189,8 +179,7 @@ export class Session {
       this.queuedBytes = 0;
       this.writeOut(items, count, true);
     }
-    if (this.state === 'open' && !this.waitingForDrain)
-      this.hub.advanceCatchup(this, CATCHUP_BUDGET);
+    if (this.state === 'open' && !this.waitingForDrain) this.hub.advanceCatchup(this, CATCHUP_BUDGET);
   }
 
   /** Writes items straight to the transport (used by flush and catch-up). */

@@ -4,7 +4,14 @@ import { LivegateError } from '../errors.js';
 import { ANONYMOUS, type Principal } from '../core/principal.js';
 
 /** The principal of a caller holding the admin token. */
-const ADMIN: Principal = Object.freeze({ id: 'admin', kind: 'token', topics: null, forced: null, canPublish: true, isAdmin: true });
+const ADMIN: Principal = Object.freeze({
+  id: 'admin',
+  kind: 'token',
+  topics: null,
+  forced: null,
+  canPublish: true,
+  isAdmin: true,
+});
 
 /** An anonymous reader while an admin token protects publishing and administration. */
 const READER: Principal = Object.freeze({ ...ANONYMOUS, canPublish: false, isAdmin: false });
@@ -34,13 +41,19 @@ export class Authenticator {
 /** Throws `unauthorized`/`forbidden` unless the principal may publish. */
 export function requirePublisher(principal: Principal): void {
   if (principal.canPublish) return;
-  throw new LivegateError(principal.kind === 'anonymous' ? 'unauthorized' : 'forbidden', 'publishing requires the admin token (Authorization: Bearer …)');
+  throw new LivegateError(
+    principal.kind === 'anonymous' ? 'unauthorized' : 'forbidden',
+    'publishing requires the admin token (Authorization: Bearer …)',
+  );
 }
 
 /** Throws `unauthorized`/`forbidden` unless the principal may administer connections. */
 export function requireAdmin(principal: Principal): void {
   if (principal.isAdmin) return;
-  throw new LivegateError(principal.kind === 'anonymous' ? 'unauthorized' : 'forbidden', 'this endpoint requires the admin token (Authorization: Bearer …)');
+  throw new LivegateError(
+    principal.kind === 'anonymous' ? 'unauthorized' : 'forbidden',
+    'this endpoint requires the admin token (Authorization: Bearer …)',
+  );
 }
 
 function bearer(header: string | undefined): string | undefined {

@@ -73,7 +73,10 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
   const root = options.root ?? DEFAULT_DASHBOARD_DIR;
   if (!existsSync(join(root, 'index.html'))) {
     const body = JSON.stringify(
-      errorBody('dashboard_not_built', `the dashboard is not built (${join(root, 'index.html')} is missing): run \`npm run build\`, then restart livegate`),
+      errorBody(
+        'dashboard_not_built',
+        `the dashboard is not built (${join(root, 'index.html')} is missing): run \`npm run build\`, then restart livegate`,
+      ),
     );
     app.get('/', (_request, reply) => {
       void reply.status(503).type('application/json; charset=utf-8').send(body);

@@ -24,7 +24,13 @@ export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: nu
     else if (error.code !== undefined && FASTIFY_CODES[error.code] !== undefined) {
       const code = FASTIFY_CODES[error.code]!;
       const message =
-        code === 'payload_too_large' ? `body larger than the limit` : code === 'invalid_json' ? `body is not valid JSON: ${error.message}` : code === 'unsupported_media_type' ? ERRORS.unsupported_media_type.message : error.message;
+        code === 'payload_too_large'
+          ? `body larger than the limit`
+          : code === 'invalid_json'
+            ? `body is not valid JSON: ${error.message}`
+            : code === 'unsupported_media_type'
+              ? ERRORS.unsupported_media_type.message
+              : error.message;
       livegate = new LivegateError(code, message);
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       livegate = new LivegateError('invalid_body', error.message);
@@ -32,7 +38,8 @@ export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: nu
       log.error({ err: error, method: request.method, url: request.url.split('?')[0] }, 'request failed');
       livegate = new LivegateError('internal');
     }
-    if (ERRORS[livegate.code].retry && (livegate.status === 429 || livegate.status === 503)) void reply.header('retry-after', String(retryAfterSeconds));
+    if (ERRORS[livegate.code].retry && (livegate.status === 429 || livegate.status === 503))
+      void reply.header('retry-after', String(retryAfterSeconds));
     void reply.status(livegate.status).type('application/json; charset=utf-8').send(livegate.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

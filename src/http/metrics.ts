@@ -34,7 +34,12 @@ export class Metrics implements HubObserver {
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'livegate_' });
-    this.connections = new Gauge({ name: 'livegate_connections', help: 'Open connections by transport.', labelNames: ['transport'], registers });
+    this.connections = new Gauge({
+      name: 'livegate_connections',
+      help: 'Open connections by transport.',
+      labelNames: ['transport'],
+      registers,
+    });
     for (const t of ['sse', 'ws', 'poll']) this.connections.set({ transport: t }, 0);
     this.connectionDuration = new Histogram({
       name: 'livegate_connection_duration_seconds',
@@ -43,16 +48,36 @@ export class Metrics implements HubObserver {
       buckets: [0.1, 1, 5, 30, 60, 300, 900, 3600, 14400, 86400],
       registers,
     });
-    this.publishedTotal = new Counter({ name: 'livegate_events_published_total', help: 'Events appended to the bus (by topic and type; sources are not labels, to bound the series count).', labelNames: ['topic', 'type'], registers });
-    this.deliveries = new Counter({ name: 'livegate_deliveries_total', help: 'Event deliveries by transport and result (sent, dropped).', labelNames: ['transport', 'result'], registers });
-    this.slowConsumers = new Counter({ name: 'livegate_slow_consumer_disconnects_total', help: 'Connections closed because their queue overflowed.', labelNames: ['transport'], registers });
+    this.publishedTotal = new Counter({
+      name: 'livegate_events_published_total',
+      help: 'Events appended to the bus (by topic and type; sources are not labels, to bound the series count).',
+      labelNames: ['topic', 'type'],
+      registers,
+    });
+    this.deliveries = new Counter({
+      name: 'livegate_deliveries_total',
+      help: 'Event deliveries by transport and result (sent, dropped).',
+      labelNames: ['transport', 'result'],
+      registers,
+    });
+    this.slowConsumers = new Counter({
+      name: 'livegate_slow_consumer_disconnects_total',
+      help: 'Connections closed because their queue overflowed.',
+      labelNames: ['transport'],
+      registers,
+    });
     this.latency = new Histogram({
       name: 'livegate_delivery_latency_seconds',
       help: 'Time from the hub accepting an event to writing it to a connection.',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
-    this.publishRequests = new Counter({ name: 'livegate_publish_requests_total', help: 'Publish API requests by result.', labelNames: ['result'], registers });
+    this.publishRequests = new Counter({
+      name: 'livegate_publish_requests_total',
+      help: 'Publish API requests by result.',
+      labelNames: ['result'],
+      registers,
+    });
   }
 
   /** Adds gauges that read the hub at scrape time (queue depth, window, subscriptions). */
@@ -68,11 +93,31 @@ export class Metrics implements HubObserver {
         this.set(queued);
       },
     });
-    new Gauge({ name: 'livegate_replay_window_events', help: 'Events held for resume.', registers, collect() { this.set(hub.window.length); } });
-    new Gauge({ name: 'livegate_replay_window_bytes', help: 'Envelope bytes held for resume.', registers, collect() { this.set(hub.window.size); } });
-    new Gauge({ name: 'livegate_subscriptions', help: 'Active subscriptions.', registers, collect() { this.set(hub.dispatcher.size); } });
+    new Gauge({
+      name: 'livegate_replay_window_events',
+      help: 'Events held for resume.',
+      registers,
+      collect() {
+        this.set(hub.window.length);
+      },
+    });
+    new Gauge({
+      name: 'livegate_replay_window_bytes',
+      help: 'Envelope bytes held for resume.',
+      registers,
+      collect() {
+        this.set(hub.window.size);
+      },
+    });
+    new Gauge({
+      name: 'livegate_subscriptions',
+      help: 'Active subscriptions.',
+      registers,
+      collect() {
+        this.set(hub.dispatcher.size);
+      },
+    });
   }
-
 
   published(event: LiveEvent): void {
     this.publishedTotal.inc({ topic: event.topic, type: event.type });

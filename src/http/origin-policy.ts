@@ -25,6 +25,11 @@ export class OriginPolicy {
       return false;
     }
     if (host !== undefined && url.host === host.toLowerCase()) return true;
-    return url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname.endsWith('.localhost');
+    return (
+      url.hostname === 'localhost' ||
+      url.hostname === '127.0.0.1' ||
+      url.hostname === '[::1]' ||
+      url.hostname.endsWith('.localhost')
+    );
   }
 }

@@ -69,7 +69,10 @@ export const VERSION: string = (() => {
   // `dist/src/http/server.js` when built, `src/http/server.ts` when run from source (tests, tsx).
   for (const path of ['../../../package.json', '../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'livegate' && pkg.version !== undefined) return pkg.version;
     } catch {
       // Not at this path; try the next.
@@ -92,8 +95,13 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   });
   metrics.watchHub(hub);
   hub.registerState(new HealthReducer());
-  const stats = config.stats.intervalMs > 0 ? new StatsSource(hub, metrics, { intervalMs: config.stats.intervalMs }) : undefined;
-  const sources: Source[] = [...(stats === undefined ? [] : [stats]), ...configuredSources(config, { stats }), ...(options.sources ?? [])];
+  const stats =
+    config.stats.intervalMs > 0 ? new StatsSource(hub, metrics, { intervalMs: config.stats.intervalMs }) : undefined;
+  const sources: Source[] = [
+    ...(stats === undefined ? [] : [stats]),
+    ...configuredSources(config, { stats }),
+    ...(options.sources ?? []),
+  ];
   for (const source of sources) for (const reducer of source.reducers ?? []) hub.registerState(reducer);
 
   let shuttingDown = false;
@@ -114,7 +122,11 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
 
   // Fastify gets no logger: it would make a child logger per request (held for the life of every SSE
   // stream, ~1 KB each) to log requests we do not want logged; our handlers log through `log`.
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: config.publish.maxBodyBytes, forceCloseConnections: true, return503OnClosing: true,
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: config.publish.maxBodyBytes,
+    forceCloseConnections: true,
+    return503OnClosing: true,
     // Fastify's default handler answers malformed HTTP with a body of its own shape (and a listener
     // added to `server` runs after it, on a socket it already destroyed); this one answers ours.
     clientErrorHandler: (err, socket) => {
@@ -130,7 +142,9 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
               ? ['408 Request Timeout', errorBody('idle_timeout', 'request not received in time')]
               : ['400 Bad Request', errorBody('invalid_body', 'malformed HTTP request')];
         const json = JSON.stringify(body);
-        socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+        socket.write(
+          `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
+        );
       }
       socket.destroy();
     },
@@ -151,11 +165,21 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const disabled = (name: string) => (): never => {
     throw new LivegateError('transport_disabled', `the ${name} transport is disabled on this server`);
   };
-  app.get('/api/v2/events/stream', enabled.has('sse') ? (request, reply) => handleSse(ctx, request, reply) : disabled('SSE'));
-  app.get('/api/v2/events/poll', enabled.has('poll') ? (request, reply) => handlePoll(ctx, request, reply) : disabled('long-poll'));
+  app.get(
+    '/api/v2/events/stream',
+    enabled.has('sse') ? (request, reply) => handleSse(ctx, request, reply) : disabled('SSE'),
+  );
+  app.get(
+    '/api/v2/events/poll',
+    enabled.has('poll') ? (request, reply) => handlePoll(ctx, request, reply) : disabled('long-poll'),
+  );
   registerPublishRoute(app, hub, config, auth, metrics);
   registerConnectionRoutes(app, hub, auth);
-  registerProbeRoutes(app, hub, health, metrics, { version: VERSION, transports: config.transports, isShuttingDown: () => shuttingDown });
+  registerProbeRoutes(app, hub, health, metrics, {
+    version: VERSION,
+    transports: config.transports,
+    isShuttingDown: () => shuttingDown,
+  });
 
   const sourceContext = (source: Source): SourceContext => ({
     publish: (drafts) => hub.publish(drafts, source.name),
@@ -169,11 +193,19 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== WS_PATH) {
-      rejectHandshake(socket, new LivegateError('not_found', `no WebSocket endpoint at ${path}`), config.limits.retryAfterSeconds);
+      rejectHandshake(
+        socket,
+        new LivegateError('not_found', `no WebSocket endpoint at ${path}`),
+        config.limits.retryAfterSeconds,
+      );
       return;
     }
     if (!enabled.has('ws')) {
-      rejectHandshake(socket, new LivegateError('transport_disabled', 'the WebSocket transport is disabled on this server'), config.limits.retryAfterSeconds);
+      rejectHandshake(
+        socket,
+        new LivegateError('transport_disabled', 'the WebSocket transport is disabled on this server'),
+        config.limits.retryAfterSeconds,
+      );
       return;
     }
     ws.handleUpgrade(req, socket, head);
@@ -197,7 +229,10 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const address = app.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-  log.info({ url, transports: config.transports, bus: hub.bus.kind, epoch: hub.bus.epoch, version: VERSION }, 'livegate listening');
+  log.info(
+    { url, transports: config.transports, bus: hub.bus.kind, epoch: hub.bus.epoch, version: VERSION },
+    'livegate listening',
+  );
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -36,7 +36,10 @@ export function compileRequestFilter(spec: FilterSpec): CompiledFilter {
     return compileFilter(spec);
   } catch (err) {
     if (err instanceof FilterError) {
-      throw new LivegateError('invalid_filter', err.message, { field: err.index < 0 ? err.field : `${err.field}[${err.index}]`, cause: err });
+      throw new LivegateError('invalid_filter', err.message, {
+        field: err.index < 0 ? err.field : `${err.field}[${err.index}]`,
+        cause: err,
+      });
     }
     throw err;
   }
@@ -67,10 +70,14 @@ export function batchOptions(max: unknown, ms: unknown, fieldPrefix = ''): Batch
   if (max === undefined && ms === undefined) return null;
   const batch = { max: max ?? BATCH_DEFAULTS.max, ms: ms ?? BATCH_DEFAULTS.ms };
   if (typeof batch.max !== 'number' || !Number.isInteger(batch.max) || batch.max < 1 || batch.max > 1000) {
-    throw new LivegateError('invalid_param', 'batch must be an integer from 1 to 1000', { field: `${fieldPrefix}batch` });
+    throw new LivegateError('invalid_param', 'batch must be an integer from 1 to 1000', {
+      field: `${fieldPrefix}batch`,
+    });
   }
   if (typeof batch.ms !== 'number' || !Number.isInteger(batch.ms) || batch.ms < 0 || batch.ms > 10_000) {
-    throw new LivegateError('invalid_param', 'batchMs must be an integer from 0 to 10000', { field: `${fieldPrefix}batchMs` });
+    throw new LivegateError('invalid_param', 'batchMs must be an integer from 0 to 10000', {
+      field: `${fieldPrefix}batchMs`,
+    });
   }
   return { max: batch.max, ms: batch.ms };
 }

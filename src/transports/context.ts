@@ -46,6 +46,9 @@ export function scheduleHeartbeat(ctx: TransportContext, session: Session, inter
  */
 export function heartbeatData(ctx: TransportContext, session: Session): Record<string, unknown> {
   // A catching-up subscription, or one holding a partial batch, has not had everything up to the head.
-  for (const sub of session.subscriptions.values()) if (sub.mode !== 'live' || sub.pending.length > 0) return { time: new Date().toISOString() };
-  return session.subscriptions.size === 0 ? { time: new Date().toISOString() } : { time: new Date().toISOString(), lastEventId: ctx.hub.head };
+  for (const sub of session.subscriptions.values())
+    if (sub.mode !== 'live' || sub.pending.length > 0) return { time: new Date().toISOString() };
+  return session.subscriptions.size === 0
+    ? { time: new Date().toISOString() }
+    : { time: new Date().toISOString(), lastEventId: ctx.hub.head };
 }

@@ -19,7 +19,10 @@ export function sseRetry(ms: number): Buffer {
  * an impossible resume again after a reset).
  */
 export function sseControl(name: ControlName, data: Readonly<Record<string, unknown>>): Buffer {
-  const id = (name === 'reset' || name === 'heartbeat') && typeof data.lastEventId === 'string' ? `id: ${data.lastEventId}\n` : '';
+  const id =
+    (name === 'reset' || name === 'heartbeat') && typeof data.lastEventId === 'string'
+      ? `id: ${data.lastEventId}\n`
+      : '';
   return Buffer.from(`event: ${name}\n${id}data: ${JSON.stringify(data)}\n\n`);
 }
 
@@ -29,7 +32,8 @@ export function sseChunks(items: readonly Outbound[], named: boolean): Buffer[] 
   for (const item of items) {
     if (item.kind === 'event') chunks.push(item.event.sse(named));
     else if (item.kind === 'batch') for (const event of item.events) chunks.push(event.sse(named));
-    else chunks.push(sseControl(item.name, item.sub === undefined ? item.data : { ...item.data, subscription: item.sub }));
+    else
+      chunks.push(sseControl(item.name, item.sub === undefined ? item.data : { ...item.data, subscription: item.sub }));
   }
   return chunks;
 }
@@ -46,6 +50,12 @@ export function wsFrameOf(item: Outbound): Buffer {
     return textFrame(Buffer.from(`${body}]}`));
   }
   return textFrame(
-    Buffer.from(JSON.stringify(item.sub === undefined ? { op: item.name, ...item.data } : { op: item.name, subscription: item.sub, ...item.data })),
+    Buffer.from(
+      JSON.stringify(
+        item.sub === undefined
+          ? { op: item.name, ...item.data }
+          : { op: item.name, subscription: item.sub, ...item.data },
+      ),
+    ),
   );
 }

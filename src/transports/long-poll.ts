@@ -68,7 +68,9 @@ export class PollWriter implements TransportWriter {
     this.answered = true;
     const lastEventId = this.position?.() ?? '';
     const reason = this.resetReason === undefined ? '' : `,"resetReason":${JSON.stringify(this.resetReason)}`;
-    this.answer(`{"events":[${this.events.join(',')}],"lastEventId":${JSON.stringify(lastEventId)},"reset":${this.reset}${reason}}`);
+    this.answer(
+      `{"events":[${this.events.join(',')}],"lastEventId":${JSON.stringify(lastEventId)},"reset":${this.reset}${reason}}`,
+    );
   }
 
   private schedule(): void {
@@ -91,9 +93,12 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
   // `lastEventId` is accepted too, so one parameter name works on every transport.
   const since = singleParam(query, 'since') || singleParam(query, 'lastEventId') || undefined;
   if (since !== undefined && parseEventId(since) === null) {
-    throw new LivegateError('invalid_event_id', `"${since.slice(0, 80)}" is not a livegate event id`, { field: 'since' });
+    throw new LivegateError('invalid_event_id', `"${since.slice(0, 80)}" is not a livegate event id`, {
+      field: 'since',
+    });
   }
-  const timeout = intParam(query, 'timeout', 0, ctx.config.poll.maxTimeoutSeconds) ?? ctx.config.poll.defaultTimeoutSeconds;
+  const timeout =
+    intParam(query, 'timeout', 0, ctx.config.poll.maxTimeoutSeconds) ?? ctx.config.poll.defaultTimeoutSeconds;
   const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
   const release = ctx.limiter.acquire(ip);
 

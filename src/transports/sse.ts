@@ -48,8 +48,12 @@ export class SseWriter implements TransportWriter {
     if (this.closed) return;
     this.closed = true;
     if (this.res.destroyed || this.res.writableEnded) return;
-    if (reason.code === 'shutting_down') this.res.write(sseControl('shutdown', { reason: 'server_shutdown', message: reason.message, retryMs: this.retryMs }));
-    else if (reason.code !== 'client_closed' && reason.code !== 'done') this.res.write(sseControl('error', { code: reason.code, message: reason.message }));
+    if (reason.code === 'shutting_down')
+      this.res.write(
+        sseControl('shutdown', { reason: 'server_shutdown', message: reason.message, retryMs: this.retryMs }),
+      );
+    else if (reason.code !== 'client_closed' && reason.code !== 'done')
+      this.res.write(sseControl('error', { code: reason.code, message: reason.message }));
     this.res.end();
     // A stalled reader never lets `end` finish; do not keep its buffers alive for it.
     const timer = setTimeout(() => this.res.destroy(), CLOSE_GRACE_MS);
@@ -70,9 +74,13 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
   const filter = authorizeFilter(principal, filterFromQuery(query));
   const headerId = request.headers['last-event-id'];
   // The header wins: EventSource sends it on its own reconnects with a newer id than the URL's.
-  const since = (typeof headerId === 'string' && headerId !== '' ? headerId : undefined) ?? (singleParam(query, 'lastEventId') || undefined);
+  const since =
+    (typeof headerId === 'string' && headerId !== '' ? headerId : undefined) ??
+    (singleParam(query, 'lastEventId') || undefined);
   if (since !== undefined && parseEventId(since) === null) {
-    throw new LivegateError('invalid_event_id', `"${since.slice(0, 80)}" is not a livegate event id`, { field: 'lastEventId' });
+    throw new LivegateError('invalid_event_id', `"${since.slice(0, 80)}" is not a livegate event id`, {
+      field: 'lastEventId',
+    });
   }
   const namedParam = singleParam(query, 'named');
   if (namedParam !== undefined && namedParam !== '0' && namedParam !== '1') {
@@ -110,7 +118,11 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
   res.on('close', () => session.close({ code: 'client_closed', message: 'client closed the stream', wsCode: 1000 }));
   res.on('error', (err) => log.debug({ connection: session.id, err }, 'sse socket error'));
 
-  session.control('hello', { connection: session.id, epoch: ctx.hub.bus.epoch, heartbeatMs: ctx.config.sse.heartbeatMs });
+  session.control('hello', {
+    connection: session.id,
+    epoch: ctx.hub.bus.epoch,
+    heartbeatMs: ctx.config.sse.heartbeatMs,
+  });
   ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
   scheduleHeartbeat(ctx, session, ctx.config.sse.heartbeatMs);
   log.debug({ connection: session.id, ip, since, filter: filter.spec }, 'sse opened');

@@ -73,10 +73,18 @@ export class WebSocketTransport {
   private readonly wss: WebSocketServer;
 
   constructor(private readonly ctx: TransportContext) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: ctx.config.ws.maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: ctx.config.ws.maxPayloadBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
     // Without this listener ws answers a malformed handshake in text/html; answer it in our shape.
     this.wss.on('wsClientError', (err, socket, req) => {
-      const error = new LivegateError(req.method === 'GET' ? 'invalid_body' : 'method_not_allowed', `invalid WebSocket handshake: ${err.message}`);
+      const error = new LivegateError(
+        req.method === 'GET' ? 'invalid_body' : 'method_not_allowed',
+        `invalid WebSocket handshake: ${err.message}`,
+      );
       rejectHandshake(socket, error, ctx.config.limits.retryAfterSeconds);
     });
   }
@@ -95,13 +103,19 @@ export class WebSocketTransport {
       ip = ctx.clientIp.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
       release = ctx.limiter.acquire(ip);
     } catch (err) {
-      rejectHandshake(socket, err instanceof LivegateError ? err : new LivegateError('internal'), ctx.config.limits.retryAfterSeconds);
+      rejectHandshake(
+        socket,
+        err instanceof LivegateError ? err : new LivegateError('internal'),
+        ctx.config.limits.retryAfterSeconds,
+      );
       return;
     }
     // ws refuses a malformed handshake (method, key, version) without calling back, so the slot
     // must not depend on the callback: it goes back when the socket closes, whatever the outcome.
     socket.once('close', release);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, socket, principal, ip, release, req.headers['user-agent']));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.open(ws, socket, principal, ip, release, req.headers['user-agent']),
+    );
   }
 
   /** Closes the upgrade server (sockets are closed through their sessions). */
@@ -109,9 +123,21 @@ export class WebSocketTransport {
     this.wss.close();
   }
 
-  private open(ws: WebSocket, socket: Duplex, principal: Principal, ip: string, release: () => void, userAgent: string | undefined): void {
+  private open(
+    ws: WebSocket,
+    socket: Duplex,
+    principal: Principal,
+    ip: string,
+    release: () => void,
+    userAgent: string | undefined,
+  ): void {
     const ctx = this.ctx;
-    const session = ctx.hub.openSession({ transport: new WsWriter(ws, socket), ip, principal, ...(userAgent === undefined ? {} : { userAgent }) });
+    const session = ctx.hub.openSession({
+      transport: new WsWriter(ws, socket),
+      ip,
+      principal,
+      ...(userAgent === undefined ? {} : { userAgent }),
+    });
     let lastHeard = performance.now();
     let lastPing = performance.now();
     // No child logger per connection: at 10k connections its bindings cost more than the session.
@@ -153,7 +179,8 @@ export class WebSocketTransport {
         ws.ping();
       }
       if (now - session.lastWriteMono >= heartbeatMs) session.control('heartbeat', heartbeatData(ctx, session));
-      const next = Math.min(lastPing + pingIntervalMs, lastHeard + idleTimeoutMs, session.lastWriteMono + heartbeatMs) - now;
+      const next =
+        Math.min(lastPing + pingIntervalMs, lastHeard + idleTimeoutMs, session.lastWriteMono + heartbeatMs) - now;
       session.heartbeatTimer = ctx.hub.timers.schedule(Math.max(next, 10), keepalive);
     };
     session.heartbeatTimer = ctx.hub.timers.schedule(Math.min(heartbeatMs, pingIntervalMs), keepalive);
@@ -177,14 +204,16 @@ export class WebSocketTransport {
     const rawId = msg.id;
     const id = typeof rawId === 'string' && rawId.length <= 64 ? rawId : undefined;
     try {
-      if (rawId !== undefined && id === undefined) throw new LivegateError('invalid_message', 'id must be a string of at most 64 characters', { field: 'id' });
+      if (rawId !== undefined && id === undefined)
+        throw new LivegateError('invalid_message', 'id must be a string of at most 64 characters', { field: 'id' });
       switch (msg.op) {
         case 'subscribe':
           this.subscribe(session, principal, msg, id);
           return;
         case 'unsubscribe': {
           checkKeys(msg, ['op', 'id', 'subscription']);
-          if (typeof msg.subscription !== 'string') throw new LivegateError('invalid_message', 'subscription must be a string', { field: 'subscription' });
+          if (typeof msg.subscription !== 'string')
+            throw new LivegateError('invalid_message', 'subscription must be a string', { field: 'subscription' });
           this.ctx.hub.unsubscribe(session, msg.subscription);
           session.control('unsubscribed', { ...(id === undefined ? {} : { id }), subscription: msg.subscription });
           return;
@@ -194,8 +223,13 @@ export class WebSocketTransport {
           session.control('pong', id === undefined ? {} : { id });
           return;
         default:
-          if (typeof msg.op !== 'string') throw new LivegateError('invalid_message', 'op must be a string', { field: 'op' });
-          throw new LivegateError('unknown_op', `unknown op "${msg.op.slice(0, 40)}"; known: subscribe, unsubscribe, ping`, { field: 'op' });
+          if (typeof msg.op !== 'string')
+            throw new LivegateError('invalid_message', 'op must be a string', { field: 'op' });
+          throw new LivegateError(
+            'unknown_op',
+            `unknown op "${msg.op.slice(0, 40)}"; known: subscribe, unsubscribe, ping`,
+            { field: 'op' },
+          );
       }
     } catch (err) {
       if (!(err instanceof LivegateError)) {
@@ -206,7 +240,12 @@ export class WebSocketTransport {
     }
   }
 
-  private subscribe(session: Session, principal: Principal, msg: Record<string, unknown>, id: string | undefined): void {
+  private subscribe(
+    session: Session,
+    principal: Principal,
+    msg: Record<string, unknown>,
+    id: string | undefined,
+  ): void {
     checkKeys(msg, ['op', 'id', 'topics', 'types', 'sources', 'match', 'since', 'batch', 'batchMs']);
     const spec = {
       topics: stringList(msg, 'topics'),
@@ -214,7 +253,8 @@ export class WebSocketTransport {
       sources: stringList(msg, 'sources'),
       match: stringList(msg, 'match'),
     };
-    if (msg.since !== undefined && typeof msg.since !== 'string') throw new LivegateError('invalid_message', 'since must be an event id string', { field: 'since' });
+    if (msg.since !== undefined && typeof msg.since !== 'string')
+      throw new LivegateError('invalid_message', 'since must be an event id string', { field: 'since' });
     const filter = authorizeFilter(principal, compileRequestFilter(spec));
     const batch = batchOptions(msg.batch, msg.batchMs);
     this.ctx.hub.subscribe(session, {
@@ -241,14 +281,20 @@ function stringList(msg: Record<string, unknown>, field: string): string[] {
 
 function checkKeys(msg: Record<string, unknown>, allowed: readonly string[]): void {
   for (const key of Object.keys(msg)) {
-    if (!allowed.includes(key)) throw new LivegateError('invalid_message', `unknown field "${key.slice(0, 40)}" for op "${String(msg.op)}"`, { field: key });
+    if (!allowed.includes(key))
+      throw new LivegateError('invalid_message', `unknown field "${key.slice(0, 40)}" for op "${String(msg.op)}"`, {
+        field: key,
+      });
   }
 }
 
 /** Answers a refused handshake with a proper HTTP response and closes the socket. */
 export function rejectHandshake(socket: Duplex, error: LivegateError, retryAfterSeconds: number): void {
   const body = JSON.stringify(error.toBody());
-  const retry = ERRORS[error.code].retry && (error.status === 429 || error.status === 503) ? `Retry-After: ${retryAfterSeconds}\r\n` : '';
+  const retry =
+    ERRORS[error.code].retry && (error.status === 429 || error.status === 503)
+      ? `Retry-After: ${retryAfterSeconds}\r\n`
+      : '';
   // Once the answer is out the socket goes, even if the peer never closes its side.
   socket.once('finish', () => socket.destroy());
   socket.end(
@@ -257,4 +303,13 @@ export function rejectHandshake(socket: Duplex, error: LivegateError, retryAfter
   socket.once('error', () => {});
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};

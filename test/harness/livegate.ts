@@ -7,7 +7,10 @@ import { startLivegate, type LivegateOptions, type LivegateServer } from '../../
  * Starts livegate in-process on a free loopback port with a silent logger. Limits are raised so
  * tests from one address are not refused unless a test asks for the limits.
  */
-export async function startTestServer(overrides: ConfigInput = {}, options: Omit<LivegateOptions, 'config' | 'overrides'> = {}): Promise<LivegateServer> {
+export async function startTestServer(
+  overrides: ConfigInput = {},
+  options: Omit<LivegateOptions, 'config' | 'overrides'> = {},
+): Promise<LivegateServer> {
   const config = loadConfig({
     overrides: {
       ...overrides,
@@ -21,9 +24,18 @@ export async function startTestServer(overrides: ConfigInput = {}, options: Omit
 }
 
 /** POSTs drafts to the publish API and returns the ids. */
-export async function publishEvents(server: { url: string }, drafts: unknown, headers: Record<string, string> = {}): Promise<string[]> {
-  const res = await fetch(`${server.url}/api/v2/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(drafts) });
+export async function publishEvents(
+  server: { url: string },
+  drafts: unknown,
+  headers: Record<string, string> = {},
+): Promise<string[]> {
+  const res = await fetch(`${server.url}/api/v2/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(drafts),
+  });
   const body = (await res.json()) as { ids?: string[] };
-  if (res.status !== 202 || body.ids === undefined) throw new Error(`publish failed: ${res.status} ${JSON.stringify(body)}`);
+  if (res.status !== 202 || body.ids === undefined)
+    throw new Error(`publish failed: ${res.status} ${JSON.stringify(body)}`);
   return body.ids;
 }

@@ -71,8 +71,7 @@ interface Run {
 export class ManagedProcess {
   /** Name given in the options, used in every message. */
   readonly name: string;
-  readonly #opts: Required<Omit<ManagedProcessOptions, 'cwd' | 'env'>> &
-    Pick<ManagedProcessOptions, 'cwd' | 'env'>;
+  readonly #opts: Required<Omit<ManagedProcessOptions, 'cwd' | 'env'>> & Pick<ManagedProcessOptions, 'cwd' | 'env'>;
   readonly #tail: string[] = [];
   readonly #partial: Record<'out' | 'err', string> = { out: '', err: '' };
   #run: Run | undefined;
@@ -158,9 +157,7 @@ export class ManagedProcess {
   async start(): Promise<this> {
     if (this.#starting) return this.#starting;
     if (this.running) {
-      throw new TypeError(
-        `ManagedProcess(${this.name}) is already running (pid ${this.pid}); stop() it first`,
-      );
+      throw new TypeError(`ManagedProcess(${this.name}) is already running (pid ${this.pid}); stop() it first`);
     }
     this.#starting = this.#start().finally(() => {
       this.#starting = undefined;
@@ -308,8 +305,7 @@ export class ManagedProcess {
 
   #push(line: string): void {
     this.#tail.push(line);
-    if (this.#tail.length > this.#opts.tailLines)
-      this.#tail.splice(0, this.#tail.length - this.#opts.tailLines);
+    if (this.#tail.length > this.#opts.tailLines) this.#tail.splice(0, this.#tail.length - this.#opts.tailLines);
   }
 }
 
@@ -358,14 +354,10 @@ function installExitHooks(): void {
  */
 function spawnReaper(pid: number): ChildProcess | undefined {
   try {
-    const reaper = spawn(
-      '/bin/sh',
-      ['-c', 'read line; kill -KILL "$1" 2>/dev/null', 'livegate-reaper', String(pid)],
-      {
-        stdio: ['pipe', 'ignore', 'ignore'],
-        detached: true,
-      },
-    );
+    const reaper = spawn('/bin/sh', ['-c', 'read line; kill -KILL "$1" 2>/dev/null', 'livegate-reaper', String(pid)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
     reaper.on('error', () => undefined);
     reaper.stdin?.on('error', () => undefined);
     reaper.unref();

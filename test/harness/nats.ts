@@ -95,11 +95,7 @@ export async function startNats(opts: StartNatsOptions = {}): Promise<NatsServer
  *
  * @param timeoutMs - Time limit for the exchange. Defaults to `2000`.
  */
-export async function readNatsInfo(
-  host: string,
-  port: number,
-  timeoutMs = 2000,
-): Promise<Record<string, unknown>> {
+export async function readNatsInfo(host: string, port: number, timeoutMs = 2000): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     let received = '';

@@ -85,8 +85,7 @@ const HOST = '127.0.0.1';
 export function normalizeRulesYaml(rulesYaml: string | undefined): string {
   const parsed: unknown = rulesYaml === undefined ? null : parse(rulesYaml);
   if (parsed === null || parsed === undefined) return stringify({ groups: [] });
-  if (Array.isArray(parsed))
-    return stringify({ groups: [{ name: 'livegate-test', interval: '1s', rules: parsed }] });
+  if (Array.isArray(parsed)) return stringify({ groups: [{ name: 'livegate-test', interval: '1s', rules: parsed }] });
   if (typeof parsed === 'object' && Array.isArray((parsed as { groups?: unknown }).groups)) {
     const groups = (parsed as { groups: Record<string, unknown>[] }).groups.map((g) => ({
       interval: '1s',
@@ -173,8 +172,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
   const reload = async () => {
     const res = await fetch(`${url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
     const text = await res.text();
-    if (res.status !== 200)
-      throw new Error(`POST ${url}/-/reload answered ${res.status}: ${text.slice(0, 500)}`);
+    if (res.status !== 200) throw new Error(`POST ${url}/-/reload answered ${res.status}: ${text.slice(0, 500)}`);
   };
   return {
     url,

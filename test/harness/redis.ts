@@ -93,8 +93,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
       await dir.remove();
     },
     async restart() {
-      if (stopped)
-        throw new TypeError(`redis:${port} was stopped for good; start a new one with startRedis()`);
+      if (stopped) throw new TypeError(`redis:${port} was stopped for good; start a new one with startRedis()`);
       await proc.restart();
     },
     kill: () => proc.kill(),

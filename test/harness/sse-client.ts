@@ -21,10 +21,18 @@ export class TestSse {
 
   constructor(url: string, init: { headers?: Record<string, string> } = {}) {
     const headers = init.headers;
-    this.source = new EventSource(url, headers === undefined ? {} : { fetch: (input, options) => fetch(input, { ...options, headers: { ...options?.headers, ...headers } }) });
+    this.source = new EventSource(
+      url,
+      headers === undefined
+        ? {}
+        : { fetch: (input, options) => fetch(input, { ...options, headers: { ...options?.headers, ...headers } }) },
+    );
     this.source.onopen = () => this.opened++;
     this.source.onmessage = (e) => this.record('message', e.lastEventId, e.data);
-    for (const name of CONTROLS) this.source.addEventListener(name, (e) => this.record(name, (e as MessageEvent).lastEventId, (e as MessageEvent).data as string));
+    for (const name of CONTROLS)
+      this.source.addEventListener(name, (e) =>
+        this.record(name, (e as MessageEvent).lastEventId, (e as MessageEvent).data as string),
+      );
   }
 
   /** Envelopes received so far (unnamed events), in order. */
@@ -37,8 +45,22 @@ export class TestSse {
     const found = this.messages.find(predicate);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching SSE message within ${timeoutMs} ms; last: ${JSON.stringify(this.messages.slice(-3))}`)), timeoutMs);
-      this.waiters.push({ predicate, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching SSE message within ${timeoutMs} ms; last: ${JSON.stringify(this.messages.slice(-3))}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.waiters.push({
+        predicate,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 
@@ -46,7 +68,8 @@ export class TestSse {
   async waitForEvents(count: number, timeoutMs = 5000): Promise<Record<string, unknown>[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.events().length < count) {
-      if (Date.now() > deadline) throw new Error(`got ${this.events().length} of ${count} events within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`got ${this.events().length} of ${count} events within ${timeoutMs} ms`);
       await this.next(() => this.events().length >= count, Math.max(1, deadline - Date.now())).catch(() => undefined);
     }
     return this.events();

@@ -60,7 +60,15 @@ export class TestWs {
       }
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching WebSocket message within ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching WebSocket message within ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({
         predicate,
         resolve: (m) => {
@@ -73,7 +81,10 @@ export class TestWs {
   }
 
   /** Sends a subscribe op and waits for `subscribed`; returns the subscription id. */
-  async subscribe(request: Record<string, unknown>, id = `r${Math.random().toString(36).slice(2, 8)}`): Promise<string> {
+  async subscribe(
+    request: Record<string, unknown>,
+    id = `r${Math.random().toString(36).slice(2, 8)}`,
+  ): Promise<string> {
     this.send({ op: 'subscribe', id, ...request });
     const reply = await this.next((m) => m.id === id && (m.op === 'subscribed' || m.op === 'error'));
     if (reply.op === 'error') throw new Error(`subscribe refused: ${JSON.stringify(reply)}`);

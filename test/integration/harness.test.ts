@@ -56,9 +56,7 @@ async function rawExchange(
       }
     });
     socket.once('error', reject);
-    socket.once('close', () =>
-      reject(new Error(`connection to :${port} closed, got ${JSON.stringify(answer)}`)),
-    );
+    socket.once('close', () => reject(new Error(`connection to :${port} closed, got ${JSON.stringify(answer)}`)));
   });
 }
 
@@ -140,9 +138,7 @@ describe('the test harness', () => {
     ]);
     const alert = await waitFor(
       async () =>
-        (await am.getAlerts({ filter: [`run="${RUN}"`] })).find(
-          (a) => a.labels.alertname === 'HarnessPosted',
-        ),
+        (await am.getAlerts({ filter: [`run="${RUN}"`] })).find((a) => a.labels.alertname === 'HarnessPosted'),
       { timeoutMs: 5000, what: 'alert HarnessPosted in Alertmanager' },
     );
     expect(alert.status.state).toBe('active');
@@ -158,9 +154,7 @@ describe('the test harness', () => {
     });
     const silenced = await waitFor(
       async () =>
-        (await am.getAlerts({ filter: ['alertname="HarnessPosted"'] })).find((a) =>
-          a.status.silencedBy.includes(id),
-        ),
+        (await am.getAlerts({ filter: ['alertname="HarnessPosted"'] })).find((a) => a.status.silencedBy.includes(id)),
       { timeoutMs: 5000, what: `alert HarnessPosted silenced by ${id}` },
     );
     expect(silenced.status.state).toBe('suppressed');
@@ -173,9 +167,7 @@ describe('the test harness', () => {
     });
     await waitFor(
       async () =>
-        (await am.getAlerts({ filter: ['alertname="HarnessPosted"'] })).find(
-          (a) => a.status.state === 'active',
-        ),
+        (await am.getAlerts({ filter: ['alertname="HarnessPosted"'] })).find((a) => a.status.state === 'active'),
       { timeoutMs: 5000, what: 'alert HarnessPosted active again' },
     );
   });
@@ -183,9 +175,7 @@ describe('the test harness', () => {
   it('starts Prometheus, whose always-firing rule reaches Alertmanager within 20 s', async () => {
     const alert = await waitFor(
       async () =>
-        (await am.getAlerts({ filter: ['alertname="HarnessAlwaysFiring"'] })).find(
-          (a) => a.labels.run === RUN,
-        ),
+        (await am.getAlerts({ filter: ['alertname="HarnessAlwaysFiring"'] })).find((a) => a.labels.run === RUN),
       {
         timeoutMs: 20_000,
         intervalMs: 200,
@@ -214,9 +204,7 @@ describe('the test harness', () => {
     await prom.setRules(QUIET_RULE);
     await waitFor(
       async () =>
-        !(await am.getAlerts({ filter: ['alertname="HarnessAlwaysFiring"'] })).some(
-          (a) => a.labels.run === RUN,
-        ),
+        !(await am.getAlerts({ filter: ['alertname="HarnessAlwaysFiring"'] })).some((a) => a.labels.run === RUN),
       { timeoutMs: 20_000, intervalMs: 200, what: 'HarnessAlwaysFiring to be resolved after setRules' },
     );
   });
@@ -273,9 +261,7 @@ describe('the test harness', () => {
       command: '/nonexistent/server',
       ready: () => true,
     });
-    await expect(missing.start()).rejects.toThrow(
-      /missing failed to start: spawn \/nonexistent\/server ENOENT/,
-    );
+    await expect(missing.start()).rejects.toThrow(/missing failed to start: spawn \/nonexistent\/server ENOENT/);
   });
 
   it('rejects waitFor after its deadline, naming what it waited for and the last error', async () => {
@@ -286,9 +272,7 @@ describe('the test harness', () => {
         },
         { timeoutMs: 150, intervalMs: 20, what: 'the impossible' },
       ),
-    ).rejects.toThrow(
-      /Timed out after \d+ ms \(\d+ attempts\) waiting for the impossible; last error: still broken/,
-    );
+    ).rejects.toThrow(/Timed out after \d+ ms \(\d+ attempts\) waiting for the impossible; last error: still broken/);
   });
 
   it('stops everything, leaving every port free and no process behind', async () => {

@@ -89,7 +89,11 @@ class Consumer {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last received: ${JSON.stringify(this.log.slice(-3))}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; last received: ${JSON.stringify(this.log.slice(-3))}`,
+          ),
+        );
       }, timeoutMs);
       const waiter = {
         check,
@@ -137,9 +141,12 @@ function connectSseFetch(url: string, want: Want, consumer: Consumer): Connectio
   const controller = new AbortController();
   let active = true;
   const pump = (async () => {
-    const res = await fetch(`${url}/api/v2/events/stream?${streamQuery(want, since === undefined ? {} : { lastEventId: since })}`, {
-      signal: controller.signal,
-    });
+    const res = await fetch(
+      `${url}/api/v2/events/stream?${streamQuery(want, since === undefined ? {} : { lastEventId: since })}`,
+      {
+        signal: controller.signal,
+      },
+    );
     if (res.status !== 200) throw new Error(`SSE answered ${res.status}: ${await res.text()}`);
     const decoder = new TextDecoder();
     let buffer = '';
@@ -181,14 +188,23 @@ function connectEventSource(url: string, want: Want, consumer: Consumer): Connec
   const since = consumer.lastId;
   let active = true;
   const source = new EventSource(`${url}/api/v2/events/stream?${streamQuery(want)}`, {
-    fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...(since === undefined ? {} : { 'Last-Event-ID': since }) } }),
+    fetch: (input, init) =>
+      fetch(input, {
+        ...init,
+        headers: { ...init?.headers, ...(since === undefined ? {} : { 'Last-Event-ID': since }) },
+      }),
   });
   source.onmessage = (e) => {
     if (active) consumer.event(JSON.parse(e.data as string) as Envelope, e.lastEventId);
   };
   for (const name of ['hello', 'heartbeat', 'reset', 'shutdown']) {
     source.addEventListener(name, (e) => {
-      if (active) consumer.control(name, JSON.parse((e as MessageEvent).data as string) as Record<string, unknown>, (e as MessageEvent).lastEventId);
+      if (active)
+        consumer.control(
+          name,
+          JSON.parse((e as MessageEvent).data as string) as Record<string, unknown>,
+          (e as MessageEvent).lastEventId,
+        );
     });
   }
   // `error` is both a server control event (with data) and the client's connection error.
@@ -213,7 +229,15 @@ function connectWs(url: string, want: Want, consumer: Consumer): Connection {
   const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/ws/dashboard`);
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.once('open', () => {
-    socket.send(JSON.stringify({ op: 'subscribe', id: 'r1', topics: want.topics, ...(want.match === undefined ? {} : { match: [want.match] }), ...(since === undefined ? {} : { since }) }));
+    socket.send(
+      JSON.stringify({
+        op: 'subscribe',
+        id: 'r1',
+        topics: want.topics,
+        ...(want.match === undefined ? {} : { match: [want.match] }),
+        ...(since === undefined ? {} : { since }),
+      }),
+    );
   });
   socket.on('message', (raw) => {
     if (!active) return;
@@ -244,9 +268,12 @@ function connectPoll(url: string, want: Want, consumer: Consumer): Connection {
   const loop = (async () => {
     while (active) {
       const since = consumer.lastId;
-      const res = await fetch(`${url}/api/v2/events/poll?${streamQuery(want, { timeout: '10', ...(since === undefined ? {} : { since }) })}`, {
-        signal: controller.signal,
-      });
+      const res = await fetch(
+        `${url}/api/v2/events/poll?${streamQuery(want, { timeout: '10', ...(since === undefined ? {} : { since }) })}`,
+        {
+          signal: controller.signal,
+        },
+      );
       const text = await res.text();
       if (!active) return;
       if (res.status !== 200) throw new Error(`poll answered ${res.status}: ${text}`);
@@ -321,7 +348,12 @@ const publishes = fc.array(fc.array(eventSpec, { minLength: 1, maxLength: 20 }),
 const transport = fc.constantFrom(...TRANSPORTS);
 const scenario: fc.Arbitrary<Scenario> = fc.record({
   segments: fc.array(
-    fc.record({ transport, online: publishes, waitFraction: fc.oneof(fc.constant(0), fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })), offline: publishes }),
+    fc.record({
+      transport,
+      online: publishes,
+      waitFraction: fc.oneof(fc.constant(0), fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
+      offline: publishes,
+    }),
     { minLength: 1, maxLength: 7 },
   ),
   final: transport,
@@ -352,7 +384,12 @@ async function play(s: Scenario): Promise<void> {
     for (const batch of batches) {
       const ids = await publishEvents(
         server,
-        batch.map((spec) => ({ topic: topics[spec.topic], type: spec.type, labels: spec.env === null ? {} : { env: spec.env }, data: { n: seqNo++ } })),
+        batch.map((spec) => ({
+          topic: topics[spec.topic],
+          type: spec.type,
+          labels: spec.env === null ? {} : { env: spec.env },
+          data: { n: seqNo++ },
+        })),
       );
       batch.forEach((spec, i) => {
         if (matches(spec)) expected.push(ids[i]!);
@@ -374,9 +411,17 @@ async function play(s: Scenario): Promise<void> {
     }
     connection = connect(s.final, server.url, want, consumer);
     // A last matching event marks the end: anything extra or doubled would arrive before it.
-    const [sentinel] = await publishEvents(server, { topic: topics[0], type: 'a', labels: { env: 'prod' }, data: { sentinel: true } });
+    const [sentinel] = await publishEvents(server, {
+      topic: topics[0],
+      type: 'a',
+      labels: { env: 'prod' },
+      data: { sentinel: true },
+    });
     expected.push(sentinel!);
-    await consumer.until(() => consumer.events.some((e) => e.id === sentinel), `the sentinel ${sentinel} on ${s.final}`);
+    await consumer.until(
+      () => consumer.events.some((e) => e.id === sentinel),
+      `the sentinel ${sentinel} on ${s.final}`,
+    );
 
     const received = consumer.events;
     for (const e of received) {
@@ -401,10 +446,37 @@ describe('resume contract (property)', () => {
 
   it('resumes across every ordered pair of transports', async () => {
     // An Eulerian path over all 12 ordered pairs of the 4 transports (plus staying on one).
-    const path: Transport[] = ['sse-fetch', 'sse-fetch', 'sse-eventsource', 'sse-fetch', 'ws', 'sse-fetch', 'poll', 'sse-eventsource', 'sse-eventsource', 'ws', 'sse-eventsource', 'poll', 'ws', 'ws', 'poll', 'poll'];
-    const batch = (n: number): EventSpec[] => Array.from({ length: n }, (_, i) => ({ topic: (i % 3) as 0 | 1 | 2, env: i % 4 === 3 ? 'dev' : 'prod', type: 'a' }));
+    const path: Transport[] = [
+      'sse-fetch',
+      'sse-fetch',
+      'sse-eventsource',
+      'sse-fetch',
+      'ws',
+      'sse-fetch',
+      'poll',
+      'sse-eventsource',
+      'sse-eventsource',
+      'ws',
+      'sse-eventsource',
+      'poll',
+      'ws',
+      'ws',
+      'poll',
+      'poll',
+    ];
+    const batch = (n: number): EventSpec[] =>
+      Array.from({ length: n }, (_, i) => ({
+        topic: (i % 3) as 0 | 1 | 2,
+        env: i % 4 === 3 ? 'dev' : 'prod',
+        type: 'a',
+      }));
     await play({
-      segments: path.slice(0, -1).map((t, i) => ({ transport: t, online: [batch(6)], waitFraction: i % 3 === 0 ? 1 : 0.5, offline: [batch(7)] })),
+      segments: path.slice(0, -1).map((t, i) => ({
+        transport: t,
+        online: [batch(6)],
+        waitFraction: i % 3 === 0 ? 1 : 0.5,
+        offline: [batch(7)],
+      })),
       final: path[path.length - 1]!,
     });
   }, 60_000);
@@ -419,7 +491,12 @@ describe('resume across a long gap', () => {
       for (let i = 0; i < 6; i++) {
         const ids = await publishEvents(
           server,
-          Array.from({ length: 250 }, (_, k) => ({ topic: k % 5 === 0 ? 'gap-other' : topic, type: 't', labels: { env: k % 7 === 0 ? 'dev' : 'prod' }, data: i * 250 + k })),
+          Array.from({ length: 250 }, (_, k) => ({
+            topic: k % 5 === 0 ? 'gap-other' : topic,
+            type: 't',
+            labels: { env: k % 7 === 0 ? 'dev' : 'prod' },
+            data: i * 250 + k,
+          })),
         );
         ids.forEach((id, k) => {
           if (k % 5 !== 0 && k % 7 !== 0) expected.push(id);
@@ -427,7 +504,10 @@ describe('resume across a long gap', () => {
       }
       const connection = connect(t, server.url, { topics: [topic], match: '{env="prod"}' }, consumer);
       try {
-        await consumer.until(() => consumer.events.length >= expected.length, `${expected.length} replayed events on ${t}`);
+        await consumer.until(
+          () => consumer.events.length >= expected.length,
+          `${expected.length} replayed events on ${t}`,
+        );
         const [sentinel] = await publishEvents(server, { topic, type: 't', labels: { env: 'prod' } });
         await consumer.until(() => consumer.events.some((e) => e.id === sentinel), `the sentinel on ${t}`);
         expect(consumer.events.map((e) => e.id)).toEqual([...expected, sentinel]);
@@ -447,7 +527,9 @@ describe('long-poll position when a poll ends with events still queued', () => {
 
   /** Events after `since` on `topic`, answered at once. */
   async function pollNow(target: LivegateServer, topic: string, since: string): Promise<PollBody> {
-    return (await (await fetch(`${target.url}/api/v2/events/poll?topics=${topic}&since=${since}&timeout=0`)).json()) as PollBody;
+    return (await (
+      await fetch(`${target.url}/api/v2/events/poll?topics=${topic}&since=${since}&timeout=0`)
+    ).json()) as PollBody;
   }
 
   it('a poll timing out in the same timer pass as a publish does not skip the event', async () => {
@@ -470,7 +552,9 @@ describe('long-poll position when a poll ends with events still queued', () => {
       const deadline = Date.now() + 5000;
       while (session === undefined && !answered && Date.now() < deadline) {
         session = [...server.hub.sessions.values()].find(
-          (s) => s.kind === 'poll' && [...s.subscriptions.values()].some((sub) => sub.mode === 'live' && sub.filter.spec.topics.includes(topic)),
+          (s) =>
+            s.kind === 'poll' &&
+            [...s.subscriptions.values()].some((sub) => sub.mode === 'live' && sub.filter.spec.topics.includes(topic)),
         );
         if (session === undefined) await new Promise((resolve) => setImmediate(resolve));
       }
@@ -498,9 +582,15 @@ describe('long-poll position when a poll ends with events still queued', () => {
     try {
       const topic = 'poll-shutdown-race';
       const since = await headOf(target);
-      const answer = fetch(`${target.url}/api/v2/events/poll?topics=${topic}&since=${since}&timeout=30`).then((r) => r.json() as Promise<PollBody>);
+      const answer = fetch(`${target.url}/api/v2/events/poll?topics=${topic}&since=${since}&timeout=30`).then(
+        (r) => r.json() as Promise<PollBody>,
+      );
       const deadline = Date.now() + 5000;
-      while (![...target.hub.sessions.values()].some((s) => s.kind === 'poll' && [...s.subscriptions.values()].every((sub) => sub.mode === 'live'))) {
+      while (
+        ![...target.hub.sessions.values()].some(
+          (s) => s.kind === 'poll' && [...s.subscriptions.values()].every((sub) => sub.mode === 'live'),
+        )
+      ) {
         if (Date.now() > deadline) throw new Error('the poll never went live on the server');
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -525,7 +615,13 @@ describe('long-poll position when a poll ends with events still queued', () => {
 // ---------------------------------------------------------------------------------------------
 
 /** Waits for reset, then a snapshot of `health`, then a live event published after the snapshot. */
-async function expectResetSnapshotLive(target: LivegateServer, t: Transport, topic: string, since: string, reason: string): Promise<void> {
+async function expectResetSnapshotLive(
+  target: LivegateServer,
+  t: Transport,
+  topic: string,
+  since: string,
+  reason: string,
+): Promise<void> {
   const consumer = new Consumer(since);
   const connection = connect(t, target.url, { topics: [topic, 'health'] }, consumer);
   try {
@@ -557,7 +653,10 @@ describe('resume outside the replay window', () => {
     it(`${t}: answers an id older than the window with reset, then a snapshot, then live events`, async () => {
       const topic = `trim-${t}`;
       const [old] = await publishEvents(small, { topic, type: 'before' });
-      await publishEvents(small, Array.from({ length: 50 }, (_, i) => ({ topic, type: 'missed', data: i })));
+      await publishEvents(
+        small,
+        Array.from({ length: 50 }, (_, i) => ({ topic, type: 'missed', data: i })),
+      );
       expect(small.hub.window.lookup(Number(old!.split('-')[1])).kind).toBe('trimmed');
       await expectResetSnapshotLive(small, t, topic, old!, 'window_trimmed');
     });
@@ -573,7 +672,10 @@ describe('resume from another epoch', () => {
     await first.close();
     restarted = await startTestServer();
     // The restart's own events reach past the old id's seq, so only the epoch can tell them apart.
-    await publishEvents(restarted, Array.from({ length: 10 }, () => ({ topic: 'epoch', type: 'noise' })));
+    await publishEvents(
+      restarted,
+      Array.from({ length: 10 }, () => ({ topic: 'epoch', type: 'noise' })),
+    );
   });
   afterAll(async () => {
     await restarted?.close();
@@ -591,11 +693,18 @@ describe('resume at the head', () => {
   for (const t of TRANSPORTS) {
     it(`${t}: sends nothing old, then the live events`, async () => {
       const topic = `head-${t}`;
-      const ids = await publishEvents(server, Array.from({ length: 5 }, (_, i) => ({ topic, type: 'old', data: i })));
+      const ids = await publishEvents(
+        server,
+        Array.from({ length: 5 }, (_, i) => ({ topic, type: 'old', data: i })),
+      );
       const consumer = new Consumer(ids[4]);
       const connection = connect(t, server.url, { topics: [topic] }, consumer);
       try {
-        if (t !== 'poll') await consumer.until(() => consumer.controls(t === 'ws' ? 'subscribed' : 'hello').length > 0, `the connection on ${t}`);
+        if (t !== 'poll')
+          await consumer.until(
+            () => consumer.controls(t === 'ws' ? 'subscribed' : 'hello').length > 0,
+            `the connection on ${t}`,
+          );
         const live = await publishEvents(server, [
           { topic, type: 'new', data: 'x' },
           { topic, type: 'new', data: 'y' },

@@ -42,7 +42,11 @@ class Cli {
   private listeners: (() => void)[] = [];
 
   constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: ROOT,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     running.add(this);
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       this.stdout += chunk;
@@ -67,7 +71,10 @@ class Cli {
     return Promise.race([
       this.exitPromise,
       new Promise<never>((_, reject) => {
-        const timer = setTimeout(() => reject(new Error(`process still running after ${timeoutMs} ms\n${this.output()}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`process still running after ${timeoutMs} ms\n${this.output()}`)),
+          timeoutMs,
+        );
         void this.exitPromise.then(() => clearTimeout(timer));
       }),
     ]);
@@ -115,7 +122,10 @@ class Cli {
 const running = new Set<Cli>();
 
 /** Runs the CLI to completion. */
-async function runCli(args: readonly string[], timeoutMs = 15_000): Promise<{ exit: Exit; stdout: string; stderr: string }> {
+async function runCli(
+  args: readonly string[],
+  timeoutMs = 15_000,
+): Promise<{ exit: Exit; stdout: string; stderr: string }> {
   const cli = new Cli(args);
   const exit = await cli.exited(timeoutMs);
   return { exit, stdout: cli.stdout, stderr: cli.stderr };
@@ -131,7 +141,11 @@ async function serve(): Promise<{ cli: Cli; url: string; port: number }> {
     () => exited.abort(new Error(`livegate serve exited before it was ready\n${cli.output()}`)),
     () => {},
   );
-  await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 20_000, what: `livegate serve on ${url} to be ready`, signal: exited.signal });
+  await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, {
+    timeoutMs: 20_000,
+    what: `livegate serve on ${url} to be ready`,
+    signal: exited.signal,
+  });
   return { cli, url, port };
 }
 
@@ -202,7 +216,8 @@ function expectRefused(result: { status: number; body?: string } | { error: stri
   if ('error' in result) expect(result.error).toBe('ECONNREFUSED');
   else {
     expect(result).toMatchObject({ status: 503 });
-    if ('body' in result && result.body !== undefined) expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'shutting_down' } });
+    if ('body' in result && result.body !== undefined)
+      expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'shutting_down' } });
   }
 }
 
@@ -225,7 +240,9 @@ describe('graceful shutdown of the real process', () => {
     const poll = fetch(`${url}/api/v2/events/poll?topics=shutdown-test&timeout=30`);
     await waitFor(
       async () => {
-        const list = (await (await fetch(`${url}/api/v2/connections`)).json()) as { connections: { transport: string }[] };
+        const list = (await (await fetch(`${url}/api/v2/connections`)).json()) as {
+          connections: { transport: string }[];
+        };
         return list.connections.some((c) => c.transport === 'poll');
       },
       { timeoutMs: 10_000, what: 'the long-poll to be registered' },
@@ -263,7 +280,11 @@ describe('graceful shutdown of the real process', () => {
 describe.concurrent('bad configuration', () => {
   it.for([
     { args: ['--port', '99999'], key: /config port \(flag --port\)/, allowed: /allowed: 0 to 65535/ },
-    { args: ['--log-level', 'loud'], key: /config log\.level \(flag --log-level\)/, allowed: /allowed: fatal, error, warn, info, debug, trace, silent/ },
+    {
+      args: ['--log-level', 'loud'],
+      key: /config log\.level \(flag --log-level\)/,
+      allowed: /allowed: fatal, error, warn, info, debug, trace, silent/,
+    },
     { args: ['--unknown-flag', 'x'], key: /config --unknown-flag: unknown flag/, allowed: /see --help for the list/ },
   ])('exits 2 on serve $args, naming the key and what it allows', async ({ args, key, allowed }, { expect }) => {
     const { exit, stderr, stdout } = await runCli(['serve', ...args]);
@@ -309,7 +330,19 @@ describe('CLI publish and tail against a running server', () => {
     // Resuming from the head makes tail see the event whether it connects before or after publish.
     const tail = new Cli(['tail', '--url', server.url, '--topics', 'cli-test', '--since', head]);
 
-    const published = await runCli(['publish', '--url', server.url, '--topic', 'cli-test', '--type', 'deployed', '--label', 'env=prod', '--data', '{"version":"1.2.3"}']);
+    const published = await runCli([
+      'publish',
+      '--url',
+      server.url,
+      '--topic',
+      'cli-test',
+      '--type',
+      'deployed',
+      '--label',
+      'env=prod',
+      '--data',
+      '{"version":"1.2.3"}',
+    ]);
     expect(published.exit).toEqual({ code: 0, signal: null });
     const lines = published.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -317,7 +350,13 @@ describe('CLI publish and tail against a running server', () => {
     expect(id).toMatch(/^[a-z0-9]{4,32}-\d+$/);
 
     const line = await tail.line((l) => l.includes(`"id":"${id}"`), `the envelope of ${id}`);
-    expect(JSON.parse(line)).toMatchObject({ id, topic: 'cli-test', type: 'deployed', labels: { env: 'prod' }, data: { version: '1.2.3' } });
+    expect(JSON.parse(line)).toMatchObject({
+      id,
+      topic: 'cli-test',
+      type: 'deployed',
+      labels: { env: 'prod' },
+      data: { version: '1.2.3' },
+    });
 
     tail.child.kill('SIGINT');
     expect(await tail.exited(10_000)).toEqual({ code: 0, signal: null });

@@ -127,7 +127,8 @@ async function waitUntil(check: () => boolean, what: string, timeoutMs = 10_000)
 async function slowConsumerCounts(server: LivegateServer): Promise<Record<string, number>> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const counts: Record<string, number> = { ws: 0, sse: 0, poll: 0 };
-  for (const match of text.matchAll(/^livegate_slow_consumer_disconnects_total\{transport="(\w+)"\} (\d+)/gm)) counts[match[1]!] = Number(match[2]);
+  for (const match of text.matchAll(/^livegate_slow_consumer_disconnects_total\{transport="(\w+)"\} (\d+)/gm))
+    counts[match[1]!] = Number(match[2]);
   return counts;
 }
 
@@ -164,13 +165,19 @@ describe('a stalled reader', () => {
     const deadline = Date.now() + 20_000;
     while (server.hub.sessions.has(stalledWs.connection) || server.hub.sessions.has(stalledSse.connection)) {
       if (published.length >= MAX_EVENTS || Date.now() > deadline) {
-        throw new Error(`stalled sessions still open after ${published.length} events: ws ${server.hub.sessions.has(stalledWs.connection)}, sse ${server.hub.sessions.has(stalledSse.connection)}`);
+        throw new Error(
+          `stalled sessions still open after ${published.length} events: ws ${server.hub.sessions.has(stalledWs.connection)}, sse ${server.hub.sessions.has(stalledSse.connection)}`,
+        );
       }
       const wsStalled = server.hub.sessions.get(stalledWs.connection)?.blocked === true;
       const sseStalled = server.hub.sessions.get(stalledSse.connection)?.blocked === true;
       const ids = await publishEvents(
         server,
-        Array.from({ length: BATCH }, (_, i) => ({ topic: TOPIC, type: 'tick', data: { n: published.length + i, pad: PAYLOAD } })),
+        Array.from({ length: BATCH }, (_, i) => ({
+          topic: TOPIC,
+          type: 'tick',
+          data: { n: published.length + i, pad: PAYLOAD },
+        })),
       );
       published.push(...ids);
       const total = published.length;
@@ -215,9 +222,13 @@ describe('a stalled reader', () => {
     // …and resuming from its last id brings exactly the rest.
     const wsGot = stalledWs.events().length;
     const resumedWs = await TestWs.open(`${server.url}/ws/dashboard`);
-    const resumedSub = await resumedWs.subscribe({ topics: [TOPIC], since: wsGot > 0 ? published[wsGot - 1] : startPosition });
+    const resumedSub = await resumedWs.subscribe({
+      topics: [TOPIC],
+      since: wsGot > 0 ? published[wsGot - 1] : startPosition,
+    });
     const wsRest = published.length - wsGot;
-    if (resumedWs.events(resumedSub).length < wsRest) await resumedWs.next(() => resumedWs.events(resumedSub).length >= wsRest, 15_000);
+    if (resumedWs.events(resumedSub).length < wsRest)
+      await resumedWs.next(() => resumedWs.events(resumedSub).length >= wsRest, 15_000);
     expect(resumedWs.events(resumedSub).map((e) => e.id)).toEqual(published.slice(wsGot));
     expect(resumedWs.messages.filter((m) => m.op === 'reset')).toEqual([]);
 
@@ -234,4 +245,3 @@ describe('a stalled reader', () => {
     for (const c of [healthySse, resumedSse]) c.close();
   }, 30_000);
 });
-

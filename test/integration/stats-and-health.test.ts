@@ -18,9 +18,18 @@ describe('stats topic', () => {
     const [snapshot] = await sse.waitForEvents(1);
     expect(snapshot).toMatchObject({ topic: 'stats', type: 'snapshot' });
     await publishEvents(server, [{ topic: 'x', type: 'y' }]);
-    const update = await sse.next((m) => m.data.type === 'stats_updated' && ((m.data.data as { connections: { sse: number } }).connections.sse >= 1));
+    const update = await sse.next(
+      (m) => m.data.type === 'stats_updated' && (m.data.data as { connections: { sse: number } }).connections.sse >= 1,
+    );
     const stats = update.data.data as Record<string, unknown>;
-    expect(stats).toMatchObject({ connections: { sse: expect.any(Number), ws: expect.any(Number), poll: expect.any(Number), total: expect.any(Number) } });
+    expect(stats).toMatchObject({
+      connections: {
+        sse: expect.any(Number),
+        ws: expect.any(Number),
+        poll: expect.any(Number),
+        total: expect.any(Number),
+      },
+    });
     expect(stats).toHaveProperty('eventsPerSecond');
     expect(stats).toHaveProperty('deliveriesPerSecond');
     expect(stats).toHaveProperty('latencyMs.p99');
@@ -37,7 +46,10 @@ describe('health topic', () => {
     server.health.set('probe-x', 'unhealthy', 'down for test');
     server.health.set('probe-x', 'unhealthy', 'down for test');
     const change = await sse.next((m) => m.data.type === 'health_changed');
-    expect(change.data).toMatchObject({ labels: { component: 'probe-x', status: 'unhealthy' }, data: { component: 'probe-x', status: 'unhealthy', previous: null } });
+    expect(change.data).toMatchObject({
+      labels: { component: 'probe-x', status: 'unhealthy' },
+      data: { component: 'probe-x', status: 'unhealthy', previous: null },
+    });
     expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
     server.health.set('probe-x', 'healthy');
     await sse.next((m) => m.data.type === 'health_changed' && (m.data.data as { status: string }).status === 'healthy');

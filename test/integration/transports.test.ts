@@ -28,7 +28,9 @@ describe('SSE', () => {
   });
 
   it('delivers matching events as unnamed messages with their id, and skips others', async () => {
-    const sse = new TestSse(`${server.url}/api/v2/events/stream?topics=sse1&match=${encodeURIComponent('{env="prod"}')}`);
+    const sse = new TestSse(
+      `${server.url}/api/v2/events/stream?topics=sse1&match=${encodeURIComponent('{env="prod"}')}`,
+    );
     await sse.next((m) => m.event === 'hello');
     const ids = await publishEvents(server, [
       { topic: 'sse1', type: 'a', labels: { env: 'dev' }, data: 1 },
@@ -53,8 +55,13 @@ describe('SSE', () => {
   });
 
   it('resumes after Last-Event-ID with exactly the missed matching events', async () => {
-    const ids = await publishEvents(server, [1, 2, 3, 4].map((n) => ({ topic: 'resume1', type: 't', data: n })));
-    const sse = new TestSse(`${server.url}/api/v2/events/stream?topics=resume1`, { headers: { 'Last-Event-ID': ids[1]! } });
+    const ids = await publishEvents(
+      server,
+      [1, 2, 3, 4].map((n) => ({ topic: 'resume1', type: 't', data: n })),
+    );
+    const sse = new TestSse(`${server.url}/api/v2/events/stream?topics=resume1`, {
+      headers: { 'Last-Event-ID': ids[1]! },
+    });
     const events = await sse.waitForEvents(2);
     expect(events.map((e) => e.data)).toEqual([3, 4]);
     const later = await publishEvents(server, { topic: 'resume1', type: 't', data: 5 });
@@ -69,7 +76,9 @@ describe('SSE', () => {
     expect(reset.data).toMatchObject({ reason: 'epoch_changed' });
     const [snapshot] = await sse.waitForEvents(1);
     expect(snapshot).toMatchObject({ topic: 'health', type: 'snapshot' });
-    expect(sse.messages.findIndex((m) => m.event === 'reset')).toBeLessThan(sse.messages.findIndex((m) => m.event === 'message'));
+    expect(sse.messages.findIndex((m) => m.event === 'reset')).toBeLessThan(
+      sse.messages.findIndex((m) => m.event === 'message'),
+    );
     sse.close();
   });
 });
@@ -93,11 +102,17 @@ describe('WebSocket', () => {
     const a = await ws.subscribe({ topics: ['wsa'] });
     const b = await ws.subscribe({ topics: ['wsb'] });
     expect(a).not.toBe(b);
-    await publishEvents(server, [{ topic: 'wsa', type: 't', data: 'a1' }, { topic: 'wsb', type: 't', data: 'b1' }]);
+    await publishEvents(server, [
+      { topic: 'wsa', type: 't', data: 'a1' },
+      { topic: 'wsb', type: 't', data: 'b1' },
+    ]);
     await ws.next((m) => m.subscription === b && m.op === 'event');
     ws.send({ op: 'unsubscribe', id: 'u1', subscription: a });
     await ws.next((m) => m.op === 'unsubscribed' && m.id === 'u1');
-    await publishEvents(server, [{ topic: 'wsa', type: 't', data: 'a2' }, { topic: 'wsb', type: 't', data: 'b2' }]);
+    await publishEvents(server, [
+      { topic: 'wsa', type: 't', data: 'a2' },
+      { topic: 'wsb', type: 't', data: 'b2' },
+    ]);
     await ws.next((m) => m.op === 'event' && (m.event as { data: string }).data === 'b2');
     expect(ws.events(a).map((e) => e.data)).toEqual(['a1']);
     ws.close();
@@ -106,7 +121,10 @@ describe('WebSocket', () => {
   it('sends batches as one events message when batch is asked for', async () => {
     const ws = await TestWs.open(`${server.url}/ws/dashboard`);
     const sub = await ws.subscribe({ topics: ['batch1'], batch: 3, batchMs: 5000 });
-    await publishEvents(server, [1, 2, 3].map((n) => ({ topic: 'batch1', type: 't', data: n })));
+    await publishEvents(
+      server,
+      [1, 2, 3].map((n) => ({ topic: 'batch1', type: 't', data: n })),
+    );
     const batch = await ws.next((m) => m.op === 'events' && m.subscription === sub);
     expect((batch.events as { data: number }[]).map((e) => e.data)).toEqual([1, 2, 3]);
     ws.close();
@@ -122,11 +140,18 @@ describe('WebSocket', () => {
 
 describe('long-poll', () => {
   it('answers at once with missed events and waits for new ones otherwise', async () => {
-    const ids = await publishEvents(server, [1, 2].map((n) => ({ topic: 'poll1', type: 't', data: n })));
-    const first = (await (await fetch(`${server.url}/api/v2/events/poll?topics=poll1&since=${ids[0]}&timeout=5`)).json()) as { events: { data: number }[]; lastEventId: string; reset: boolean };
+    const ids = await publishEvents(
+      server,
+      [1, 2].map((n) => ({ topic: 'poll1', type: 't', data: n })),
+    );
+    const first = (await (
+      await fetch(`${server.url}/api/v2/events/poll?topics=poll1&since=${ids[0]}&timeout=5`)
+    ).json()) as { events: { data: number }[]; lastEventId: string; reset: boolean };
     expect(first.events.map((e) => e.data)).toEqual([2]);
     expect(first.reset).toBe(false);
-    const waiting = fetch(`${server.url}/api/v2/events/poll?topics=poll1&since=${first.lastEventId}&timeout=10`).then((r) => r.json() as Promise<{ events: { data: number }[] }>);
+    const waiting = fetch(`${server.url}/api/v2/events/poll?topics=poll1&since=${first.lastEventId}&timeout=10`).then(
+      (r) => r.json() as Promise<{ events: { data: number }[] }>,
+    );
     const [later] = await publishEvents(server, { topic: 'poll1', type: 't', data: 3 });
     const second = await waiting;
     expect(second.events.map((e) => e.data)).toEqual([3]);
@@ -142,7 +167,9 @@ describe('long-poll', () => {
   it('shares one id space with SSE and WebSocket', async () => {
     const [id] = await publishEvents(server, { topic: 'shared1', type: 't', data: 'x' });
     const [next] = await publishEvents(server, { topic: 'shared1', type: 't', data: 'y' });
-    const body = (await (await fetch(`${server.url}/api/v2/events/poll?topics=shared1&since=${id}&timeout=1`)).json()) as { events: { id: string }[] };
+    const body = (await (
+      await fetch(`${server.url}/api/v2/events/poll?topics=shared1&since=${id}&timeout=1`)
+    ).json()) as { events: { id: string }[] };
     expect(body.events.map((e) => e.id)).toEqual([next]);
     const ws = await TestWs.open(`${server.url}/ws/dashboard`);
     const sub = await ws.subscribe({ topics: ['shared1'], since: id });

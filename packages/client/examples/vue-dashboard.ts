@@ -20,7 +20,9 @@ export const AlertPanel = defineComponent({
           : h(
               'ul',
               { class: { stale: alerts.value.status === 'stale' } },
-              (alerts.value.data?.alerts ?? []).map((alert) => h('li', { key: alert.fingerprint }, `${alert.labels.alertname} — ${alert.status.state}`)),
+              (alerts.value.data?.alerts ?? []).map((alert) =>
+                h('li', { key: alert.fingerprint }, `${alert.labels.alertname} — ${alert.status.state}`),
+              ),
             ),
       ]);
   },

@@ -25,7 +25,12 @@ const MAX_EXPONENT = 31;
  *
  * `random` returns a number in [0, 1); injectable for tests.
  */
-export function backoffDelay(attempt: number, bounds: BackoffBounds, random: () => number = Math.random, notBeforeMs = 0): number {
+export function backoffDelay(
+  attempt: number,
+  bounds: BackoffBounds,
+  random: () => number = Math.random,
+  notBeforeMs = 0,
+): number {
   const step = Math.min(Math.max(0, Math.floor(attempt)), MAX_EXPONENT);
   const ceiling = Math.min(bounds.maxMs, bounds.minMs * 2 ** (step + 1));
   const r = Math.min(Math.max(random(), 0), 1);

@@ -181,7 +181,12 @@ class Client<M extends object> implements LivegateClient<M> {
     this.#tracker = new StateTracker((error) => this.#listenerFailed(error));
     attachTracker(this, this.#tracker);
     this.#machine = new StateMachine('connecting', ({ oldState, newState }) => {
-      this.#lifecycle.emit('state', { oldState, newState, transport: this.transport ?? this.#stateTransport, error: this.#stateError });
+      this.#lifecycle.emit('state', {
+        oldState,
+        newState,
+        transport: this.transport ?? this.#stateTransport,
+        error: this.#stateError,
+      });
     });
     this.#watchOnline();
     if (this.#offline) this.#waitOffline();
@@ -239,10 +244,13 @@ class Client<M extends object> implements LivegateClient<M> {
     const removed = new Set(toTopicList(topics, 'unsubscribe'));
     const apply = (f: SubscriptionFilter): SubscriptionFilter => {
       if (f.topics === undefined) {
-        throw new TypeError('client.unsubscribe(): the client receives every topic; call client.setFilter({ topics: [...] }) to choose some');
+        throw new TypeError(
+          'client.unsubscribe(): the client receives every topic; call client.setFilter({ topics: [...] }) to choose some',
+        );
       }
       const rest = f.topics.filter((t) => !removed.has(t));
-      if (rest.length === 0) throw new TypeError('client.unsubscribe() would leave no topic; call client.close() to stop receiving');
+      if (rest.length === 0)
+        throw new TypeError('client.unsubscribe() would leave no topic; call client.close() to stop receiving');
       return { ...f, topics: rest };
     };
     apply(this.#filter); // misuse throws at once, not in the returned promise
@@ -261,7 +269,8 @@ class Client<M extends object> implements LivegateClient<M> {
     if (this.#active !== null) {
       const attempt = this.#active;
       this.#detachActive(attempt);
-      if (attempt.opened) this.#setState('lost', new LivegateError('connection_lost', 'reconnect() was called'), attempt.transport);
+      if (attempt.opened)
+        this.#setState('lost', new LivegateError('connection_lost', 'reconnect() was called'), attempt.transport);
     }
     if (!this.#offline) this.#connect();
   }
@@ -286,7 +295,13 @@ class Client<M extends object> implements LivegateClient<M> {
     this.#startAttempt(choice.transport, 'primary', this.#filter, since, null);
   }
 
-  #startAttempt(transport: TransportName, purpose: Purpose, filter: SubscriptionFilter, since: string | null, change: Deferred | null): Attempt {
+  #startAttempt(
+    transport: TransportName,
+    purpose: Purpose,
+    filter: SubscriptionFilter,
+    since: string | null,
+    change: Deferred | null,
+  ): Attempt {
     const attempt: Attempt = {
       gen: ++this.#generation,
       transport,
@@ -336,7 +351,13 @@ class Client<M extends object> implements LivegateClient<M> {
     const o = this.#opts;
     // Armed only now: a slow token provider is not the transport's fault.
     attempt.connectTimer = setTimeout(() => {
-      this.#end(attempt, new LivegateError('connect_timeout', `${attempt.transport} gave no sign of life within ${o.connectTimeoutMs} ms`));
+      this.#end(
+        attempt,
+        new LivegateError(
+          'connect_timeout',
+          `${attempt.transport} gave no sign of life within ${o.connectTimeoutMs} ms`,
+        ),
+      );
     }, o.connectTimeoutMs);
     let conn: Transport;
     try {
@@ -353,7 +374,12 @@ class Client<M extends object> implements LivegateClient<M> {
         fetch: o.fetch,
       });
     } catch (cause) {
-      this.#end(attempt, cause instanceof LivegateError ? cause : new LivegateError('transport_error', `${attempt.transport} could not be started`, { cause }));
+      this.#end(
+        attempt,
+        cause instanceof LivegateError
+          ? cause
+          : new LivegateError('transport_error', `${attempt.transport} could not be started`, { cause }),
+      );
       return;
     }
     if (attempt.ended) conn.close();
@@ -406,7 +432,12 @@ class Client<M extends object> implements LivegateClient<M> {
     this.#healthyTimer = setTimeout(() => {
       this.#backoffStep = 0;
     }, this.#opts.healthyAfterMs);
-    this.#lifecycle.emit('connected', { transport: attempt.transport, connection: info.connection, epoch: info.epoch, resumed: attempt.since !== null });
+    this.#lifecycle.emit('connected', {
+      transport: attempt.transport,
+      connection: info.connection,
+      epoch: info.epoch,
+      resumed: attempt.since !== null,
+    });
     this.#noteTransport(attempt.transport, 'reconnect');
     const waiters = this.#waiters;
     this.#waiters = [];
@@ -537,7 +568,10 @@ class Client<M extends object> implements LivegateClient<M> {
     const limit = this.#heartbeatLimit();
     const silent = Date.now() - this.#lastActivity;
     if (silent >= limit) {
-      this.#end(active, new LivegateError('heartbeat_timeout', `no event or heartbeat for ${silent} ms (limit ${limit} ms)`));
+      this.#end(
+        active,
+        new LivegateError('heartbeat_timeout', `no event or heartbeat for ${silent} ms (limit ${limit} ms)`),
+      );
       return;
     }
     this.#watchdogTimer = setTimeout(() => this.#checkWatchdog(), limit - silent);
@@ -546,13 +580,30 @@ class Client<M extends object> implements LivegateClient<M> {
   #scheduleProbe(): void {
     clearTimeout(this.#probeTimer);
     const active = this.#active;
-    if (active === null || !active.opened || this.#candidate !== null || this.#swap !== null || this.#changing || this.#offline || this.#closed) return;
+    if (
+      active === null ||
+      !active.opened ||
+      this.#candidate !== null ||
+      this.#swap !== null ||
+      this.#changing ||
+      this.#offline ||
+      this.#closed
+    )
+      return;
     const probe = nextProbe(this.#selection, active.transport, this.#opts.reprobe);
     if (probe === null) return;
     const delay = Number.isFinite(probe.at) ? Math.max(0, probe.at - Date.now()) : this.#opts.reprobe.afterMs;
     this.#probeTimer = setTimeout(() => {
       const current = this.#active;
-      if (current === null || !current.opened || this.#candidate !== null || this.#swap !== null || this.#changing || this.#offline) return;
+      if (
+        current === null ||
+        !current.opened ||
+        this.#candidate !== null ||
+        this.#swap !== null ||
+        this.#changing ||
+        this.#offline
+      )
+        return;
       this.#startAttempt(probe.transport, 'probe', this.#filter, this.#cursor.lastId, null);
     }, delay);
   }
@@ -663,7 +714,12 @@ class Client<M extends object> implements LivegateClient<M> {
     }
     const ms =
       delay ??
-      backoffDelay(this.#backoffStep++, { minMs: this.#opts.minReconnectDelayMs, maxMs: this.#opts.maxReconnectDelayMs }, this.#opts.random, error.retryAfterMs ?? 0);
+      backoffDelay(
+        this.#backoffStep++,
+        { minMs: this.#opts.minReconnectDelayMs, maxMs: this.#opts.maxReconnectDelayMs },
+        this.#opts.random,
+        error.retryAfterMs ?? 0,
+      );
     this.#setState('lost', error, transport);
     this.#lifecycle.emit('disconnected', { transport, error, willRetry: true, delayMs: ms });
     clearTimeout(this.#reconnectTimer);
@@ -749,8 +805,12 @@ class Client<M extends object> implements LivegateClient<M> {
       try {
         await active.conn.update(next, fresh ? null : this.#cursor.lastId);
       } catch (cause) {
-        const error = cause instanceof LivegateError ? cause : new LivegateError('transport_error', 'subscription change failed', { cause });
-        if (this.#closed) throw new LivegateError('client_closed', 'the client was closed during the subscription change');
+        const error =
+          cause instanceof LivegateError
+            ? cause
+            : new LivegateError('transport_error', 'subscription change failed', { cause });
+        if (this.#closed)
+          throw new LivegateError('client_closed', 'the client was closed during the subscription change');
         if (error.disposition === 'fatal') {
           this.#emitError(error);
           throw error;
@@ -770,7 +830,10 @@ class Client<M extends object> implements LivegateClient<M> {
     const swap: PendingSwap = { swap: new StreamSwap(fresh ? 'fresh' : 'resume'), old: active, next: null };
     this.#swap = swap;
     await new Promise<void>((resolve, reject) => {
-      const attempt = this.#startAttempt(active.transport, 'resubscribe', next, fresh ? null : this.#cursor.lastId, { resolve, reject });
+      const attempt = this.#startAttempt(active.transport, 'resubscribe', next, fresh ? null : this.#cursor.lastId, {
+        resolve,
+        reject,
+      });
       if (this.#swap === swap) swap.next = attempt;
     });
   }
@@ -848,7 +911,8 @@ class Client<M extends object> implements LivegateClient<M> {
   }
 
   #emitterFor(name: string): Emitter<object, unknown> {
-    if (typeof name !== 'string' || name === '') throw new TypeError('event name must be a non-empty string, e.g. "alert_firing", "alert_*", "*" or "state"');
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError('event name must be a non-empty string, e.g. "alert_firing", "alert_*", "*" or "state"');
     return (CLIENT_EVENT_NAMES.has(name) ? this.#lifecycle : this.#envelopes) as Emitter<object, unknown>;
   }
 
@@ -872,7 +936,13 @@ class Client<M extends object> implements LivegateClient<M> {
         }, 0);
       return;
     }
-    this.#emitError(new LivegateError('listener_error', `a listener threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause }));
+    this.#emitError(
+      new LivegateError(
+        'listener_error',
+        `a listener threw: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      ),
+    );
   }
 }
 

@@ -107,7 +107,8 @@ export class Emitter<M extends object, Fallback = M[keyof M]> {
   }
 
   #add(pattern: string, fn: Listener<never>, once: boolean): () => void {
-    if (typeof pattern !== 'string' || pattern === '') throw new TypeError('event name must be a non-empty string, e.g. "alert_firing", "alert_*" or "*"');
+    if (typeof pattern !== 'string' || pattern === '')
+      throw new TypeError('event name must be a non-empty string, e.g. "alert_firing", "alert_*" or "*"');
     if (typeof fn !== 'function') throw new TypeError(`listener for "${pattern}" must be a function`);
     const entry: Entry = { pattern, test: compilePattern(pattern), fn, once };
     this.#entries = [...this.#entries, entry];

@@ -170,11 +170,20 @@ export function readErrorBody(body: unknown): { code: string; message: string; f
   if (typeof error !== 'object' || error === null) return null;
   const { code, message, field } = error as Record<string, unknown>;
   if (typeof code !== 'string') return null;
-  return { code, message: typeof message === 'string' ? message : code, ...(typeof field === 'string' ? { field } : {}) };
+  return {
+    code,
+    message: typeof message === 'string' ? message : code,
+    ...(typeof field === 'string' ? { field } : {}),
+  };
 }
 
 /** The error for a non-2xx HTTP answer, using the livegate error body when there is one. */
-export function errorFromHttp(status: number, body: unknown, retryAfter: string | null | undefined, now?: number): LivegateError {
+export function errorFromHttp(
+  status: number,
+  body: unknown,
+  retryAfter: string | null | undefined,
+  now?: number,
+): LivegateError {
   const parsed = readErrorBody(body);
   const code = parsed?.code ?? STATUS_CODES[status] ?? `http_${status}`;
   const retryAfterMs = parseRetryAfter(retryAfter, now);
@@ -217,7 +226,10 @@ export function errorFromCloseCode(code: number, reason: string, opened: boolean
     return new LivegateError(known, reason === '' ? `WebSocket closed with ${code}` : reason, { closeCode: code });
   }
   // Unlisted codes: 4000–4499 are livegate's own and retryable unless listed; anything else retries too.
-  return new LivegateError(`close_${code}`, reason === '' ? `WebSocket closed with ${code}` : reason, { closeCode: code, disposition: 'retry' });
+  return new LivegateError(`close_${code}`, reason === '' ? `WebSocket closed with ${code}` : reason, {
+    closeCode: code,
+    disposition: 'retry',
+  });
 }
 
 /** The error for a server error message (WebSocket `error` op, SSE `error` control). */

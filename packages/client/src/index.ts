@@ -39,7 +39,13 @@ export {
 export { ResumeCursor, SNAPSHOT_TYPE, epochOf, seqOf } from './resume.js';
 export { nextState, type StateInput } from './state-machine.js';
 export { DEFAULTS } from './options.js';
-export type { Transport, TransportFactory, TransportHandlers, TransportOpenInfo, TransportParams } from './transports/transport.js';
+export type {
+  Transport,
+  TransportFactory,
+  TransportHandlers,
+  TransportOpenInfo,
+  TransportParams,
+} from './transports/transport.js';
 export {
   DEFAULT_TRANSPORTS,
   type Alert,

@@ -68,7 +68,9 @@ const KNOWN_TRANSPORTS = new Set<string>(DEFAULT_TRANSPORTS);
 function positive(options: ClientOptions, name: keyof typeof DEFAULTS & keyof ClientOptions): number {
   const value = options[name] ?? DEFAULTS[name];
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`options.${name} must be a positive number of ${name.endsWith('Seconds') ? 'seconds' : 'milliseconds'}; omit it for ${String(DEFAULTS[name])}`);
+    throw new TypeError(
+      `options.${name} must be a positive number of ${name.endsWith('Seconds') ? 'seconds' : 'milliseconds'}; omit it for ${String(DEFAULTS[name])}`,
+    );
   }
   return value;
 }
@@ -81,31 +83,44 @@ function bool(options: ClientOptions, name: 'watchOnline' | 'withCredentials'): 
 
 /** Validates options and applies defaults. */
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw new TypeError('createClient needs an options object: createClient({ url: "https://…" })');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createClient needs an options object: createClient({ url: "https://…" })');
   const baseUrl = resolveBaseUrl(options.url);
   const minReconnectDelayMs = positive(options, 'minReconnectDelayMs');
   const maxReconnectDelayMs = positive(options, 'maxReconnectDelayMs');
   if (minReconnectDelayMs > maxReconnectDelayMs) {
-    throw new TypeError(`options.minReconnectDelayMs (${minReconnectDelayMs}) must not exceed options.maxReconnectDelayMs (${maxReconnectDelayMs})`);
+    throw new TypeError(
+      `options.minReconnectDelayMs (${minReconnectDelayMs}) must not exceed options.maxReconnectDelayMs (${maxReconnectDelayMs})`,
+    );
   }
   const pollTimeoutSeconds = positive(options, 'pollTimeoutSeconds');
-  if (!Number.isInteger(pollTimeoutSeconds)) throw new TypeError('options.pollTimeoutSeconds must be a whole number of seconds');
+  if (!Number.isInteger(pollTimeoutSeconds))
+    throw new TypeError('options.pollTimeoutSeconds must be a whole number of seconds');
   if (options.token !== undefined && typeof options.token !== 'string' && typeof options.token !== 'function') {
     throw new TypeError('options.token must be a string or a function returning one (or a promise of one)');
   }
   if (options.lastEventId !== undefined && (typeof options.lastEventId !== 'string' || options.lastEventId === '')) {
     throw new TypeError('options.lastEventId must be a non-empty event id string; omit it to start with snapshots');
   }
-  if (options.random !== undefined && typeof options.random !== 'function') throw new TypeError('options.random must be a function returning a number in [0, 1)');
+  if (options.random !== undefined && typeof options.random !== 'function')
+    throw new TypeError('options.random must be a function returning a number in [0, 1)');
   const stateTopics = options.stateTopics ?? DEFAULTS.stateTopics;
-  if (!Array.isArray(stateTopics) || !stateTopics.every((t) => typeof t === 'string')) throw new TypeError('options.stateTopics must be an array of topic names');
+  if (!Array.isArray(stateTopics) || !stateTopics.every((t) => typeof t === 'string'))
+    throw new TypeError('options.stateTopics must be an array of topic names');
 
-  const globals = globalThis as { WebSocket?: WebSocketConstructor; EventSource?: EventSourceConstructor; fetch?: typeof fetch };
+  const globals = globalThis as {
+    WebSocket?: WebSocketConstructor;
+    EventSource?: EventSourceConstructor;
+    fetch?: typeof fetch;
+  };
   const WebSocketImpl = options.WebSocket ?? globals.WebSocket;
   const EventSourceImpl = options.EventSource ?? globals.EventSource;
   const rawFetch = options.fetch ?? globals.fetch;
   // Called as a plain function: browsers reject `fetch` invoked with a foreign `this`.
-  const fetchImpl = rawFetch === undefined ? undefined : ((input: RequestInfo | URL, init?: RequestInit) => rawFetch(input, init)) as typeof fetch;
+  const fetchImpl =
+    rawFetch === undefined
+      ? undefined
+      : (((input: RequestInfo | URL, init?: RequestInit) => rawFetch(input, init)) as typeof fetch);
   const factories = { ...BUILTIN_FACTORIES, ...(options.transportFactories ?? {}) };
 
   const available = (name: TransportName): boolean => {
@@ -123,19 +138,28 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   let order: TransportName[];
   if (options.transports === undefined) {
     order = DEFAULT_TRANSPORTS.filter(available);
-    if (order.length === 0) throw new TypeError(`no transport is available in this runtime; ${missingHint.websocket}, or ${missingHint.sse}`);
+    if (order.length === 0)
+      throw new TypeError(`no transport is available in this runtime; ${missingHint.websocket}, or ${missingHint.sse}`);
   } else {
     const raw: unknown = options.transports;
     if (!Array.isArray(raw) || raw.length === 0) {
-      throw new TypeError('options.transports must list at least one of "sse", "websocket", "long-poll"; omit it for all three');
+      throw new TypeError(
+        'options.transports must list at least one of "sse", "websocket", "long-poll"; omit it for all three',
+      );
     }
     const requested = raw as readonly TransportName[];
     const seen = new Set<string>();
     for (const name of requested) {
-      if (!KNOWN_TRANSPORTS.has(name)) throw new TypeError(`options.transports: unknown transport "${String(name)}"; use "sse", "websocket" or "long-poll"`);
+      if (!KNOWN_TRANSPORTS.has(name))
+        throw new TypeError(
+          `options.transports: unknown transport "${String(name)}"; use "sse", "websocket" or "long-poll"`,
+        );
       if (seen.has(name)) throw new TypeError(`options.transports lists "${name}" twice`);
       seen.add(name);
-      if (!available(name)) throw new TypeError(`options.transports includes "${name}" but this runtime has no implementation for it; ${missingHint[name]}`);
+      if (!available(name))
+        throw new TypeError(
+          `options.transports includes "${name}" but this runtime has no implementation for it; ${missingHint[name]}`,
+        );
     }
     order = [...requested];
   }
@@ -182,10 +206,12 @@ function list(value: unknown, name: string, allowEmpty: boolean): readonly strin
  * otherwise silently mean "every topic".
  */
 export function normalizeFilter(filter: SubscriptionFilter, prefix = 'options'): SubscriptionFilter {
-  if (typeof filter !== 'object' || filter === null) throw new TypeError('a filter must be an object such as { topics: ["alerts"] }');
+  if (typeof filter !== 'object' || filter === null)
+    throw new TypeError('a filter must be an object such as { topics: ["alerts"] }');
   const topics = list(filter.topics, `${prefix}.topics`, false);
   if (topics !== undefined) {
-    for (const topic of topics) if (topic.includes(',')) throw new TypeError(`${prefix}.topics: "${topic}" contains a comma; topic names cannot`);
+    for (const topic of topics)
+      if (topic.includes(',')) throw new TypeError(`${prefix}.topics: "${topic}" contains a comma; topic names cannot`);
   }
   const types = list(filter.types, `${prefix}.types`, true);
   const sources = list(filter.sources, `${prefix}.sources`, true);
@@ -207,7 +233,12 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
 
 /** Whether two normalized filters select the same events (list order does not matter). */
 export function sameFilter(a: SubscriptionFilter, b: SubscriptionFilter): boolean {
-  return sameList(a.topics, b.topics) && sameList(a.types, b.types) && sameList(a.sources, b.sources) && sameList(a.match, b.match);
+  return (
+    sameList(a.topics, b.topics) &&
+    sameList(a.types, b.types) &&
+    sameList(a.sources, b.sources) &&
+    sameList(a.match, b.match)
+  );
 }
 
 /** Whether `filter` receives `topic`. */
@@ -220,7 +251,11 @@ export function coversTopic(filter: SubscriptionFilter, topic: string): boolean 
  * type/source/label restrictions change while a state topic is covered (items the old filter
  * excluded may be current right now, and resuming would only show their future changes).
  */
-export function needsSnapshot(from: SubscriptionFilter, to: SubscriptionFilter, stateTopics: readonly string[]): boolean {
+export function needsSnapshot(
+  from: SubscriptionFilter,
+  to: SubscriptionFilter,
+  stateTopics: readonly string[],
+): boolean {
   const covered = stateTopics.filter((t) => coversTopic(to, t));
   if (covered.length === 0) return false;
   if (covered.some((t) => !coversTopic(from, t))) return true;

@@ -18,7 +18,14 @@ import {
 } from 'react';
 import { createClient, type LivegateClient } from './client.js';
 import { createStore, type StoreOptions, type StoreSnapshot } from './store.js';
-import type { ClientOptions, ClientStatus, LivegateEvent, LivegateEventMap, StateTopicMap, SubscriptionFilter } from './types.js';
+import type {
+  ClientOptions,
+  ClientStatus,
+  LivegateEvent,
+  LivegateEventMap,
+  StateTopicMap,
+  SubscriptionFilter,
+} from './types.js';
 
 // A context cannot know the event map of the client it will carry.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,7 +35,10 @@ type AnyClient = LivegateClient<any>;
 export const LivegateContext = createContext<AnyClient | null>(null);
 
 /** Makes `client` available to the hooks below it. */
-export function LivegateProvider(props: { readonly client: AnyClient | null; readonly children?: ReactNode }): ReactNode {
+export function LivegateProvider(props: {
+  readonly client: AnyClient | null;
+  readonly children?: ReactNode;
+}): ReactNode {
   return createElement(LivegateContext.Provider, { value: props.client }, props.children);
 }
 
@@ -61,7 +71,12 @@ export interface UseLivegateResult<M extends object = LivegateEventMap> extends 
 }
 
 function isClient(value: unknown): value is AnyClient {
-  return typeof value === 'object' && value !== null && typeof (value as AnyClient).getStatus === 'function' && typeof (value as AnyClient).on === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AnyClient).getStatus === 'function' &&
+    typeof (value as AnyClient).on === 'function'
+  );
 }
 
 function filterOf(options: ClientOptions): SubscriptionFilter {
@@ -71,8 +86,38 @@ function filterOf(options: ClientOptions): SubscriptionFilter {
 
 /** What re-creates the client when it changes. Functions (token provider, constructors) are read through a ref instead. */
 function connectionKey(options: ClientOptions): string {
-  const { url, transports, token, lastEventId, minReconnectDelayMs, maxReconnectDelayMs, healthyAfterMs, connectTimeoutMs, heartbeatMs, reprobeAfterMs, pollTimeoutSeconds, watchOnline, withCredentials, stateTopics } = options;
-  return JSON.stringify([url, transports, typeof token === 'string' ? token : typeof token, lastEventId, minReconnectDelayMs, maxReconnectDelayMs, healthyAfterMs, connectTimeoutMs, heartbeatMs, reprobeAfterMs, pollTimeoutSeconds, watchOnline, withCredentials, stateTopics]);
+  const {
+    url,
+    transports,
+    token,
+    lastEventId,
+    minReconnectDelayMs,
+    maxReconnectDelayMs,
+    healthyAfterMs,
+    connectTimeoutMs,
+    heartbeatMs,
+    reprobeAfterMs,
+    pollTimeoutSeconds,
+    watchOnline,
+    withCredentials,
+    stateTopics,
+  } = options;
+  return JSON.stringify([
+    url,
+    transports,
+    typeof token === 'string' ? token : typeof token,
+    lastEventId,
+    minReconnectDelayMs,
+    maxReconnectDelayMs,
+    healthyAfterMs,
+    connectTimeoutMs,
+    heartbeatMs,
+    reprobeAfterMs,
+    pollTimeoutSeconds,
+    watchOnline,
+    withCredentials,
+    stateTopics,
+  ]);
 }
 
 /**
@@ -81,7 +126,9 @@ function connectionKey(options: ClientOptions): string {
  * option change; filter changes are applied with `setFilter` without reconnecting), or pass a
  * client you manage yourself.
  */
-export function useLivegate<M extends object = LivegateEventMap>(input: ClientOptions | LivegateClient<M>): UseLivegateResult<M> {
+export function useLivegate<M extends object = LivegateEventMap>(
+  input: ClientOptions | LivegateClient<M>,
+): UseLivegateResult<M> {
   const given = isClient(input) ? (input as LivegateClient<M>) : null;
   const options = given === null ? (input as ClientOptions) : null;
   const [owned, setOwned] = useState<LivegateClient<M> | null>(null);
@@ -98,7 +145,9 @@ export function useLivegate<M extends object = LivegateEventMap>(input: ClientOp
     const client = createClient<M>({
       ...initial,
       // Always ask the newest render's token function.
-      ...(typeof token === 'function' ? { token: () => (typeof latest.current?.token === 'function' ? latest.current.token() : token()) } : {}),
+      ...(typeof token === 'function'
+        ? { token: () => (typeof latest.current?.token === 'function' ? latest.current.token() : token()) }
+        : {}),
     });
     setOwned(client);
     return () => {
@@ -116,7 +165,10 @@ export function useLivegate<M extends object = LivegateEventMap>(input: ClientOp
   }, [owned, filterKey]);
 
   const client = given ?? owned;
-  const subscribe = useCallback((onChange: () => void) => (client === null ? () => undefined : client.on('status', onChange)), [client]);
+  const subscribe = useCallback(
+    (onChange: () => void) => (client === null ? () => undefined : client.on('status', onChange)),
+    [client],
+  );
   const getSnapshot = useCallback(() => client?.getStatus() ?? IDLE_STATUS, [client]);
   const status = useSyncExternalStore(subscribe, getSnapshot, () => IDLE_STATUS);
   return useMemo(() => ({ ...status, client }), [status, client]);
@@ -127,13 +179,28 @@ export function useLivegate<M extends object = LivegateEventMap>(input: ClientOp
  * `options.reducer`), re-rendering on every change. Uses the provider's client unless one is
  * given; `pending` until a client and a snapshot exist.
  */
-export function useLivegateStore<K extends keyof StateTopicMap>(topic: K, client?: AnyClient | null): StoreSnapshot<StateTopicMap[K]>;
-export function useLivegateStore<S = unknown>(topic: string, client?: AnyClient | null, options?: StoreOptions<S>): StoreSnapshot<S>;
-export function useLivegateStore<S>(topic: string, client?: AnyClient | null, options?: StoreOptions<S>): StoreSnapshot<S> {
+export function useLivegateStore<K extends keyof StateTopicMap>(
+  topic: K,
+  client?: AnyClient | null,
+): StoreSnapshot<StateTopicMap[K]>;
+export function useLivegateStore<S = unknown>(
+  topic: string,
+  client?: AnyClient | null,
+  options?: StoreOptions<S>,
+): StoreSnapshot<S>;
+export function useLivegateStore<S>(
+  topic: string,
+  client?: AnyClient | null,
+  options?: StoreOptions<S>,
+): StoreSnapshot<S> {
   const fromContext = useContext(LivegateContext);
   const c = client === undefined ? fromContext : client;
   const reducer = options?.reducer;
-  const store = useMemo(() => (c === null || c.state === 'closed' ? null : createStore<S>(c, topic, reducer === undefined ? {} : { reducer })), [c, topic, reducer]);
+  const store = useMemo(
+    () =>
+      c === null || c.state === 'closed' ? null : createStore<S>(c, topic, reducer === undefined ? {} : { reducer }),
+    [c, topic, reducer],
+  );
   return useSyncExternalStore(store?.subscribe ?? noSubscription, store?.getState ?? pending, pending);
 }
 
@@ -142,8 +209,16 @@ export function useLivegateStore<S>(topic: string, client?: AnyClient | null, op
  * lifecycle event. The newest `listener` is always called; re-subscribes only when the pattern
  * or client changes.
  */
-export function useLivegateEvent<K extends keyof LivegateEventMap>(type: K, listener: (event: LivegateEvent<LivegateEventMap[K], K>) => void, client?: AnyClient | null): void;
-export function useLivegateEvent(pattern: string, listener: (event: LivegateEvent) => void, client?: AnyClient | null): void;
+export function useLivegateEvent<K extends keyof LivegateEventMap>(
+  type: K,
+  listener: (event: LivegateEvent<LivegateEventMap[K], K>) => void,
+  client?: AnyClient | null,
+): void;
+export function useLivegateEvent(
+  pattern: string,
+  listener: (event: LivegateEvent) => void,
+  client?: AnyClient | null,
+): void;
 export function useLivegateEvent(pattern: string, listener: (event: never) => void, client?: AnyClient | null): void {
   const fromContext = useContext(LivegateContext);
   const c = client === undefined ? fromContext : client;

@@ -56,7 +56,8 @@ export class ResumeCursor {
       return true;
     }
     if (event.id === this.#lastId) return false;
-    if (this.#isBehind(epoch, seq) || (epoch !== null && epoch === this.#epoch && seq !== null && seq === this.#seq)) return false;
+    if (this.#isBehind(epoch, seq) || (epoch !== null && epoch === this.#epoch && seq !== null && seq === this.#seq))
+      return false;
     this.#set(event.id, seq);
     return true;
   }

@@ -4,7 +4,16 @@
  * fresh snapshot would. Reducers never mutate: a change returns a new object, no change returns
  * the same one (cheap equality for React and Vue).
  */
-import type { Alert, AlertsState, ComponentHealth, HealthState, LivegateEvent, Silence, SilencesState, StatsState } from './types.js';
+import type {
+  Alert,
+  AlertsState,
+  ComponentHealth,
+  HealthState,
+  LivegateEvent,
+  Silence,
+  SilencesState,
+  StatsState,
+} from './types.js';
 
 /** Rebuilds one topic's state. */
 export interface StateReducer<S> {
@@ -54,7 +63,13 @@ export function compareSilences(a: Silence, b: Silence): number {
 }
 
 /** `items` without the one keyed `key`, with `item` inserted in order when given. */
-function upsertSorted<T>(items: readonly T[], keyOf: (item: T) => string, key: string, item: T | null, compare: (a: T, b: T) => number): readonly T[] {
+function upsertSorted<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  key: string,
+  item: T | null,
+  compare: (a: T, b: T) => number,
+): readonly T[] {
   const index = items.findIndex((x) => keyOf(x) === key);
   if (index === -1 && item === null) return items;
   const rest = index === -1 ? [...items] : [...items.slice(0, index), ...items.slice(index + 1)];
@@ -73,13 +88,22 @@ function upsertSorted<T>(items: readonly T[], keyOf: (item: T) => string, key: s
 export const alertsReducer: StateReducer<AlertsState> = {
   fromSnapshot(data) {
     const list = isObject(data) && Array.isArray(data.alerts) ? data.alerts : [];
-    return { alerts: (list.filter((a) => isObject(a) && typeof a.fingerprint === 'string') as Alert[]).sort(compareAlerts) };
+    return {
+      alerts: (list.filter((a) => isObject(a) && typeof a.fingerprint === 'string') as Alert[]).sort(compareAlerts),
+    };
   },
   apply(state, event) {
-    if (!event.type.startsWith('alert_') || !isObject(event.data) || typeof event.data.fingerprint !== 'string') return state;
+    if (!event.type.startsWith('alert_') || !isObject(event.data) || typeof event.data.fingerprint !== 'string')
+      return state;
     const fingerprint = event.data.fingerprint;
     const removed = event.type === 'alert_resolved' || statusState(event.data) === 'resolved';
-    const alerts = upsertSorted(state.alerts, (a) => a.fingerprint, fingerprint, removed ? null : (event.data as unknown as Alert), compareAlerts);
+    const alerts = upsertSorted(
+      state.alerts,
+      (a) => a.fingerprint,
+      fingerprint,
+      removed ? null : (event.data as unknown as Alert),
+      compareAlerts,
+    );
     return alerts === state.alerts ? state : { alerts };
   },
 };
@@ -91,12 +115,20 @@ export const alertsReducer: StateReducer<AlertsState> = {
 export const silencesReducer: StateReducer<SilencesState> = {
   fromSnapshot(data) {
     const list = isObject(data) && Array.isArray(data.silences) ? data.silences : [];
-    return { silences: (list.filter((s) => isObject(s) && typeof s.id === 'string') as Silence[]).sort(compareSilences) };
+    return {
+      silences: (list.filter((s) => isObject(s) && typeof s.id === 'string') as Silence[]).sort(compareSilences),
+    };
   },
   apply(state, event) {
     if (!event.type.startsWith('silence_') || !isObject(event.data) || typeof event.data.id !== 'string') return state;
     const removed = event.type === 'silence_expired' || statusState(event.data) === 'expired';
-    const silences = upsertSorted(state.silences, (s) => s.id, event.data.id, removed ? null : (event.data as unknown as Silence), compareSilences);
+    const silences = upsertSorted(
+      state.silences,
+      (s) => s.id,
+      event.data.id,
+      removed ? null : (event.data as unknown as Silence),
+      compareSilences,
+    );
     return silences === state.silences ? state : { silences };
   },
 };
@@ -109,12 +141,25 @@ export const healthReducer: StateReducer<HealthState> = {
   },
   apply(state, event) {
     const data = event.data;
-    if (event.type !== 'health_changed' || !isObject(data) || typeof data.component !== 'string' || typeof data.status !== 'string') return state;
+    if (
+      event.type !== 'health_changed' ||
+      !isObject(data) ||
+      typeof data.component !== 'string' ||
+      typeof data.status !== 'string'
+    )
+      return state;
     const change = data as unknown as ComponentHealth;
     const known = state.components[change.component];
-    if (known !== undefined && known.status === change.status && known.detail === change.detail && known.since === change.since) return state;
+    if (
+      known !== undefined &&
+      known.status === change.status &&
+      known.detail === change.detail &&
+      known.since === change.since
+    )
+      return state;
     const merged = { ...state.components, [change.component]: change };
-    const components = known === undefined ? Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) : merged;
+    const components =
+      known === undefined ? Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b))) : merged;
     return { components };
   },
 };

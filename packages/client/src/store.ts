@@ -87,10 +87,16 @@ export class StateTracker {
   /** A topic's store, registering `reducer` for it when given. */
   store<S>(topic: string, reducer?: StateReducer<S>): LivegateStore<S> {
     let entry = this.#entries.get(topic);
-    if (entry === undefined) entry = this.#create(topic, (reducer as StateReducer<unknown> | undefined) ?? BUILTIN_REDUCERS[topic] ?? snapshotOnlyReducer);
+    if (entry === undefined)
+      entry = this.#create(
+        topic,
+        (reducer as StateReducer<unknown> | undefined) ?? BUILTIN_REDUCERS[topic] ?? snapshotOnlyReducer,
+      );
     else if (reducer !== undefined && entry.reducer !== reducer) {
       if (entry.snapshot.status !== 'pending' && entry.reducer !== snapshotOnlyReducer) {
-        throw new TypeError(`topic "${topic}" already has a different reducer; create its stores with the same reducer object`);
+        throw new TypeError(
+          `topic "${topic}" already has a different reducer; create its stores with the same reducer object`,
+        );
       }
       entry.reducer = reducer as StateReducer<unknown>;
     }

@@ -63,7 +63,10 @@ export function eligibleAt(state: SelectionState, name: TransportName, policy: R
 /** Records that `name` failed to connect at `now`. */
 export function recordFailure(state: SelectionState, name: TransportName, now: number): SelectionState {
   const previous = state.failures[name];
-  return { order: state.order, failures: { ...state.failures, [name]: { at: now, count: (previous?.count ?? 0) + 1 } } };
+  return {
+    order: state.order,
+    failures: { ...state.failures, [name]: { at: now, count: (previous?.count ?? 0) + 1 } },
+  };
 }
 
 /** Records that `name` connected: its failures are forgotten. */
@@ -89,7 +92,11 @@ export function chooseTransport(state: SelectionState, now: number, policy: Repr
  * While connected with `current`, the better transport to re-probe and when: the earliest time
  * one ranked above `current` becomes eligible. `null` when `current` is already the best.
  */
-export function nextProbe(state: SelectionState, current: TransportName, policy: ReprobePolicy): { transport: TransportName; at: number } | null {
+export function nextProbe(
+  state: SelectionState,
+  current: TransportName,
+  policy: ReprobePolicy,
+): { transport: TransportName; at: number } | null {
   let best: { transport: TransportName; at: number } | null = null;
   for (const name of state.order) {
     if (name === current) break;

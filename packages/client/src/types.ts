@@ -260,7 +260,12 @@ export interface Alert {
 /** One silence on the `silences` topic (Alertmanager API v2 shape plus `origins`). */
 export interface Silence {
   readonly id: string;
-  readonly matchers: readonly { readonly name: string; readonly value: string; readonly isRegex: boolean; readonly isEqual: boolean }[];
+  readonly matchers: readonly {
+    readonly name: string;
+    readonly value: string;
+    readonly isRegex: boolean;
+    readonly isEqual: boolean;
+  }[];
   readonly startsAt: string;
   readonly endsAt: string;
   readonly createdBy: string;

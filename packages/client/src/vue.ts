@@ -21,7 +21,16 @@ import {
 } from 'vue';
 import { createClient, type LivegateClient } from './client.js';
 import { createStore, type StoreOptions, type StoreSnapshot } from './store.js';
-import type { ClientOptions, ClientState, ClientStatus, LivegateEvent, LivegateEventMap, StateTopicMap, SubscriptionFilter, TransportName } from './types.js';
+import type {
+  ClientOptions,
+  ClientState,
+  ClientStatus,
+  LivegateEvent,
+  LivegateEventMap,
+  StateTopicMap,
+  SubscriptionFilter,
+  TransportName,
+} from './types.js';
 
 // An injection key cannot know the event map of the client it will carry.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -52,7 +61,12 @@ export interface UseLivegateOptions {
 }
 
 function isClient(value: unknown): value is AnyClient {
-  return typeof value === 'object' && value !== null && typeof (value as AnyClient).getStatus === 'function' && typeof (value as AnyClient).on === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AnyClient).getStatus === 'function' &&
+    typeof (value as AnyClient).on === 'function'
+  );
 }
 
 function onDispose(fn: () => void): void {
@@ -61,7 +75,8 @@ function onDispose(fn: () => void): void {
 
 function resolveClient(client: AnyClient | undefined, composable: string): AnyClient {
   const c = client ?? (hasInjectionContext() ? inject(LivegateKey, null) : null);
-  if (c === null || c === undefined) throw new TypeError(`${composable} needs a client: pass one, or call provideLivegate(client) in an ancestor`);
+  if (c === null || c === undefined)
+    throw new TypeError(`${composable} needs a client: pass one, or call provideLivegate(client) in an ancestor`);
   return c;
 }
 
@@ -69,7 +84,10 @@ function resolveClient(client: AnyClient | undefined, composable: string): AnyCl
  * A client and its live status. Given options, the composable creates the client at once and
  * closes it when the calling scope is disposed; given a client, it only observes it.
  */
-export function useLivegate<M extends object = LivegateEventMap>(input: ClientOptions | LivegateClient<M>, options: UseLivegateOptions = {}): UseLivegateReturn<M> {
+export function useLivegate<M extends object = LivegateEventMap>(
+  input: ClientOptions | LivegateClient<M>,
+  options: UseLivegateOptions = {},
+): UseLivegateReturn<M> {
   const owned = !isClient(input);
   const client = owned ? createClient<M>(input as ClientOptions) : (input as LivegateClient<M>);
   const status = shallowRef(client.getStatus());
@@ -103,9 +121,20 @@ export function useLivegate<M extends object = LivegateEventMap>(input: ClientOp
 }
 
 /** The state of a state topic as a shallow ref, updated on every change. */
-export function useLivegateStore<K extends keyof StateTopicMap>(topic: K, client?: AnyClient): Readonly<ShallowRef<StoreSnapshot<StateTopicMap[K]>>>;
-export function useLivegateStore<S = unknown>(topic: string, client?: AnyClient, options?: StoreOptions<S>): Readonly<ShallowRef<StoreSnapshot<S>>>;
-export function useLivegateStore<S>(topic: string, client?: AnyClient, options: StoreOptions<S> = {}): Readonly<ShallowRef<StoreSnapshot<S>>> {
+export function useLivegateStore<K extends keyof StateTopicMap>(
+  topic: K,
+  client?: AnyClient,
+): Readonly<ShallowRef<StoreSnapshot<StateTopicMap[K]>>>;
+export function useLivegateStore<S = unknown>(
+  topic: string,
+  client?: AnyClient,
+  options?: StoreOptions<S>,
+): Readonly<ShallowRef<StoreSnapshot<S>>>;
+export function useLivegateStore<S>(
+  topic: string,
+  client?: AnyClient,
+  options: StoreOptions<S> = {},
+): Readonly<ShallowRef<StoreSnapshot<S>>> {
   const store = createStore<S>(resolveClient(client, 'useLivegateStore'), topic, options);
   const state = shallowRef(store.getState());
   const stop = store.subscribe(() => {
@@ -116,7 +145,11 @@ export function useLivegateStore<S>(topic: string, client?: AnyClient, options: 
 }
 
 /** Calls `listener` for envelopes matching `pattern` (`alert_firing`, `alert_*`, `*`) until the scope is disposed. */
-export function useLivegateEvent<K extends keyof LivegateEventMap>(type: K, listener: (event: LivegateEvent<LivegateEventMap[K], K>) => void, client?: AnyClient): void;
+export function useLivegateEvent<K extends keyof LivegateEventMap>(
+  type: K,
+  listener: (event: LivegateEvent<LivegateEventMap[K], K>) => void,
+  client?: AnyClient,
+): void;
 export function useLivegateEvent(pattern: string, listener: (event: LivegateEvent) => void, client?: AnyClient): void;
 export function useLivegateEvent(pattern: string, listener: (event: never) => void, client?: AnyClient): void {
   const stop = resolveClient(client, 'useLivegateEvent').on(pattern, listener as (event: LivegateEvent) => void);

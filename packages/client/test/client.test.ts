@@ -20,7 +20,13 @@ afterEach(() => {
 });
 
 function make(extra: Partial<ClientOptions> = {}): LivegateClient {
-  const client = createClient({ url: 'http://lg.test', transportFactories: net.factories(), random: () => 0, topics: ['alerts', 'deploys'], ...extra });
+  const client = createClient({
+    url: 'http://lg.test',
+    transportFactories: net.factories(),
+    random: () => 0,
+    topics: ['alerts', 'deploys'],
+    ...extra,
+  });
   clients.push(client);
   return client;
 }
@@ -47,12 +53,21 @@ describe('connecting', () => {
     expect(states).toEqual([{ oldState: 'connecting', newState: 'open', transport: 'sse', error: null }]);
     expect(connected).toEqual([{ transport: 'sse', connection: 'c1', epoch: 'epocha', resumed: false }]);
     expect(transports).toEqual([{ oldTransport: null, newTransport: 'sse', reason: 'reconnect' }]);
-    expect(client.getStatus()).toMatchObject({ state: 'open', transport: 'sse', connection: 'c1', counters: { attempts: 1, opens: 1 } });
+    expect(client.getStatus()).toMatchObject({
+      state: 'open',
+      transport: 'sse',
+      connection: 'c1',
+      counters: { attempts: 1, opens: 1 },
+    });
   });
 
   it('sends the filter and the token, and no resume id on a first connection', () => {
     make({ token: 't0k', match: ['{severity="critical"}'] });
-    expect(net.last().params).toMatchObject({ filter: { topics: ['alerts', 'deploys'], match: ['{severity="critical"}'] }, since: null, token: 't0k' });
+    expect(net.last().params).toMatchObject({
+      filter: { topics: ['alerts', 'deploys'], match: ['{severity="critical"}'] },
+      since: null,
+      token: 't0k',
+    });
   });
 
   it('asks a token function again before every attempt', async () => {
@@ -68,7 +83,10 @@ describe('connecting', () => {
   });
 
   it('does not count a slow token provider against the transport', async () => {
-    make({ token: () => new Promise<string>((resolve) => setTimeout(() => resolve('late'), 15_000)), connectTimeoutMs: 10_000 });
+    make({
+      token: () => new Promise<string>((resolve) => setTimeout(() => resolve('late'), 15_000)),
+      connectTimeoutMs: 10_000,
+    });
     await vi.advanceTimersByTimeAsync(15_000);
     expect(net.names()).toEqual(['sse']);
     expect(net.last().params.token).toBe('late');
@@ -356,19 +374,22 @@ describe('resume', () => {
 });
 
 describe('errors that must not be retried', () => {
-  it.each([['unauthorized'], ['forbidden'], ['policy_violation'], ['invalid_filter']])('closes for good on %s', (code) => {
-    const client = make();
-    const errors = record<Error>(client, 'error');
-    const states = record<StateChange>(client, 'state');
-    net.last().fail(code);
-    vi.advanceTimersByTime(3_600_000);
-    expect(net.names()).toEqual(['sse']);
-    expect(client.state).toBe('closed');
-    expect(errors.map((e) => (e as { code?: string }).code)).toEqual([code]);
-    expect(states.at(-1)).toMatchObject({ newState: 'closed', error: { code } });
-    expect(client.getStatus().error?.code).toBe(code);
-    expect(vi.getTimerCount()).toBe(0);
-  });
+  it.each([['unauthorized'], ['forbidden'], ['policy_violation'], ['invalid_filter']])(
+    'closes for good on %s',
+    (code) => {
+      const client = make();
+      const errors = record<Error>(client, 'error');
+      const states = record<StateChange>(client, 'state');
+      net.last().fail(code);
+      vi.advanceTimersByTime(3_600_000);
+      expect(net.names()).toEqual(['sse']);
+      expect(client.state).toBe('closed');
+      expect(errors.map((e) => (e as { code?: string }).code)).toEqual([code]);
+      expect(states.at(-1)).toMatchObject({ newState: 'closed', error: { code } });
+      expect(client.getStatus().error?.code).toBe(code);
+      expect(vi.getTimerCount()).toBe(0);
+    },
+  );
 });
 
 describe('online and offline', () => {
@@ -425,7 +446,10 @@ describe('listeners', () => {
     client.on('alert_*', (e) => calls.push(`prefix:${e.type}`));
     client.on('*', (e) => calls.push(`all:${e.type}`));
     client.on('state', (s) => calls.push(`state:${s.newState}`));
-    net.last().open().emit(ev(1, { type: 'alert_firing', data: { fingerprint: 'f1' } }), ev(2, { type: 'state' }));
+    net
+      .last()
+      .open()
+      .emit(ev(1, { type: 'alert_firing', data: { fingerprint: 'f1' } }), ev(2, { type: 'state' }));
     expect(calls).toEqual(['state:open', 'exact:f1', 'prefix:alert_firing', 'all:alert_firing', 'all:state']);
   });
 
@@ -589,7 +613,10 @@ describe('subscription change rules', () => {
 
   it('forgets the state of a topic that is unsubscribed', async () => {
     const client = make({ transports: ['websocket'], topics: ['alerts', 'health'] });
-    const ws = net.last().open().emit(snapshot(1, 'alerts', { alerts: [] }));
+    const ws = net
+      .last()
+      .open()
+      .emit(snapshot(1, 'alerts', { alerts: [] }));
     const store = createStore(client, 'alerts');
     expect(store.getState().status).toBe('ready');
     const done = client.unsubscribe('alerts');

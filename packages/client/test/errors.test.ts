@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LivegateError, dispositionOf, errorFromCloseCode, errorFromHttp, errorFromServer, parseRetryAfter } from '../src/errors.js';
+import {
+  LivegateError,
+  dispositionOf,
+  errorFromCloseCode,
+  errorFromHttp,
+  errorFromServer,
+  parseRetryAfter,
+} from '../src/errors.js';
 
 describe('close codes', () => {
   it.each([
@@ -28,8 +35,18 @@ describe('close codes', () => {
 
 describe('HTTP answers', () => {
   it('uses the livegate error body: code, message and field', () => {
-    const error = errorFromHttp(400, { error: { code: 'invalid_filter', message: 'bad matcher', field: 'match[0]' } }, null);
-    expect(error).toMatchObject({ code: 'invalid_filter', message: 'bad matcher', field: 'match[0]', status: 400, disposition: 'fatal' });
+    const error = errorFromHttp(
+      400,
+      { error: { code: 'invalid_filter', message: 'bad matcher', field: 'match[0]' } },
+      null,
+    );
+    expect(error).toMatchObject({
+      code: 'invalid_filter',
+      message: 'bad matcher',
+      field: 'match[0]',
+      status: 400,
+      disposition: 'fatal',
+    });
     expect(error.retryable).toBe(false);
   });
 
@@ -39,17 +56,28 @@ describe('HTTP answers', () => {
   });
 
   it('backs off at least as long as Retry-After on 429 and 503', () => {
-    expect(errorFromHttp(429, null, '7')).toMatchObject({ code: 'rate_limited', disposition: 'retry', retryAfterMs: 7000 });
-    expect(errorFromHttp(503, { error: { code: 'too_many_connections', message: 'full' } }, '2')).toMatchObject({ code: 'too_many_connections', retryAfterMs: 2000 });
+    expect(errorFromHttp(429, null, '7')).toMatchObject({
+      code: 'rate_limited',
+      disposition: 'retry',
+      retryAfterMs: 7000,
+    });
+    expect(errorFromHttp(503, { error: { code: 'too_many_connections', message: 'full' } }, '2')).toMatchObject({
+      code: 'too_many_connections',
+      retryAfterMs: 2000,
+    });
   });
 
   it('skips to the next transport when the endpoint is missing or disabled', () => {
     expect(errorFromHttp(404, null, null).disposition).toBe('skip');
-    expect(errorFromHttp(404, { error: { code: 'transport_disabled', message: 'off' } }, null).disposition).toBe('skip');
+    expect(errorFromHttp(404, { error: { code: 'transport_disabled', message: 'off' } }, null).disposition).toBe(
+      'skip',
+    );
   });
 
   it('starts fresh when the server refuses the resume id', () => {
-    expect(errorFromHttp(400, { error: { code: 'invalid_event_id', message: 'bad id', field: 'since' } }, null).disposition).toBe('resync');
+    expect(
+      errorFromHttp(400, { error: { code: 'invalid_event_id', message: 'bad id', field: 'since' } }, null).disposition,
+    ).toBe('resync');
   });
 
   it('retries server errors', () => {
@@ -74,7 +102,10 @@ describe('parseRetryAfter', () => {
 describe('server error messages', () => {
   it('classifies known codes and retries unknown ones', () => {
     expect(errorFromServer('slow_consumer', 'too slow').disposition).toBe('retry');
-    expect(errorFromServer('invalid_filter', 'bad', 'topics[0]')).toMatchObject({ disposition: 'fatal', field: 'topics[0]' });
+    expect(errorFromServer('invalid_filter', 'bad', 'topics[0]')).toMatchObject({
+      disposition: 'fatal',
+      field: 'topics[0]',
+    });
     expect(errorFromServer('something_new', 'x').disposition).toBe('retry');
     expect(errorFromServer(undefined, undefined).code).toBe('internal');
   });

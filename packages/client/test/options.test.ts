@@ -23,7 +23,12 @@ describe('resolveOptions', () => {
 
   it('drops transports this runtime cannot run when the order is left to its default', () => {
     // Node 20 has fetch but neither EventSource nor WebSocket.
-    const o = resolveOptions({ url: 'http://lg.test', EventSource: undefined, WebSocket: undefined, fetch: globalThis.fetch });
+    const o = resolveOptions({
+      url: 'http://lg.test',
+      EventSource: undefined,
+      WebSocket: undefined,
+      fetch: globalThis.fetch,
+    });
     expect(o.order).toContain('long-poll');
     expect(o.order).not.toContain('sse');
   });
@@ -35,7 +40,9 @@ describe('resolveOptions', () => {
   });
 
   it('accepts any transport given a factory for it', () => {
-    expect(resolveOptions({ url: 'http://lg.test', transports: ['sse'], transportFactories: { sse: fake } }).order).toEqual(['sse']);
+    expect(
+      resolveOptions({ url: 'http://lg.test', transports: ['sse'], transportFactories: { sse: fake } }).order,
+    ).toEqual(['sse']);
   });
 
   it.each<[string, Partial<ClientOptions>, RegExp]>([
@@ -56,7 +63,10 @@ describe('resolveOptions', () => {
 
 describe('normalizeFilter', () => {
   it('trims and deduplicates lists, and drops empty restrictions', () => {
-    expect(normalizeFilter({ topics: [' alerts', 'alerts', 'health'], types: [], match: ['{a="b"}'] })).toEqual({ topics: ['alerts', 'health'], match: ['{a="b"}'] });
+    expect(normalizeFilter({ topics: [' alerts', 'alerts', 'health'], types: [], match: ['{a="b"}'] })).toEqual({
+      topics: ['alerts', 'health'],
+      match: ['{a="b"}'],
+    });
   });
 
   it('refuses an empty topic list, which would otherwise mean every topic', () => {
@@ -82,7 +92,9 @@ describe('needsSnapshot', () => {
   });
 
   it('asks for snapshots when label, type or source restrictions change under a state topic', () => {
-    expect(needsSnapshot({ topics: ['alerts'], match: ['{severity="critical"}'] }, { topics: ['alerts'] }, state)).toBe(true);
+    expect(needsSnapshot({ topics: ['alerts'], match: ['{severity="critical"}'] }, { topics: ['alerts'] }, state)).toBe(
+      true,
+    );
     expect(needsSnapshot({ topics: ['alerts'] }, { topics: ['alerts'], sources: ['am'] }, state)).toBe(true);
   });
 
@@ -106,7 +118,19 @@ describe('endpoint URLs', () => {
   });
 
   it('builds the SSE URL with comma lists, repeated match, lastEventId and access_token', () => {
-    const url = new URL(sseUrl(base, { topics: ['alerts', 'health'], types: ['alert_*'], sources: ['am/prod'], match: ['{severity="critical"}', '{team="db",env="prod"}'] }, 'e-5', 't0k'));
+    const url = new URL(
+      sseUrl(
+        base,
+        {
+          topics: ['alerts', 'health'],
+          types: ['alert_*'],
+          sources: ['am/prod'],
+          match: ['{severity="critical"}', '{team="db",env="prod"}'],
+        },
+        'e-5',
+        't0k',
+      ),
+    );
     expect(url.pathname).toBe('/prefix/api/v2/events/stream');
     expect(url.searchParams.get('topics')).toBe('alerts,health');
     expect(url.searchParams.get('types')).toBe('alert_*');

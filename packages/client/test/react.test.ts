@@ -26,7 +26,12 @@ function mount<P, R>(component: (props: P) => R, props: P): Root<P, R> {
   return root;
 }
 
-const options = (extra: Partial<ClientOptions> = {}): ClientOptions => ({ url: 'http://lg.test', topics: ['alerts'], transportFactories: net.factories(), ...extra });
+const options = (extra: Partial<ClientOptions> = {}): ClientOptions => ({
+  url: 'http://lg.test',
+  topics: ['alerts'],
+  transportFactories: net.factories(),
+  ...extra,
+});
 
 describe('useLivegate with options', () => {
   it('creates the client after mount, follows its status, and closes it on unmount', () => {
@@ -91,7 +96,10 @@ describe('useLivegateStore', () => {
     const client = createClient(options());
     const root = mount((c: LivegateClient) => useLivegateStore('alerts', c), client);
     expect(root.result.status).toBe('pending');
-    net.last().open().emit(snapshot(1, 'alerts', { alerts: [{ fingerprint: 'f' }] }));
+    net
+      .last()
+      .open()
+      .emit(snapshot(1, 'alerts', { alerts: [{ fingerprint: 'f' }] }));
     expect(root.result).toMatchObject({ status: 'ready', data: { alerts: [{ fingerprint: 'f' }] } });
     client.close();
   });
@@ -106,7 +114,10 @@ describe('useLivegateEvent', () => {
   it('calls the newest listener and unsubscribes on unmount', () => {
     const client = createClient(options());
     const seen: string[] = [];
-    const root = mount((tag: string) => useLivegateEvent('alert_*', (e: LivegateEvent) => seen.push(`${tag}:${e.id}`), client), 'a' as string);
+    const root = mount(
+      (tag: string) => useLivegateEvent('alert_*', (e: LivegateEvent) => seen.push(`${tag}:${e.id}`), client),
+      'a' as string,
+    );
     const conn = net.last().open();
     conn.emit(ev(1, { type: 'alert_firing' }));
     root.render('b');

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { alertsReducer, healthReducer, silencesReducer, snapshotOnlyReducer, statsReducer } from '../src/state-reducers.js';
+import {
+  alertsReducer,
+  healthReducer,
+  silencesReducer,
+  snapshotOnlyReducer,
+  statsReducer,
+} from '../src/state-reducers.js';
 import type { Alert, Silence } from '../src/types.js';
 import { ev } from './support/events.js';
 
-function alert(fingerprint: string, init: { severity?: string; startsAt?: string; state?: Alert['status']['state'] } = {}): Alert {
+function alert(
+  fingerprint: string,
+  init: { severity?: string; startsAt?: string; state?: Alert['status']['state'] } = {},
+): Alert {
   return {
     fingerprint,
     labels: { alertname: fingerprint, ...(init.severity === undefined ? {} : { severity: init.severity }) },
@@ -17,8 +26,22 @@ function alert(fingerprint: string, init: { severity?: string; startsAt?: string
   };
 }
 
-function silence(id: string, startsAt = '2026-01-01T00:00:00.000Z', state: Silence['status']['state'] = 'active'): Silence {
-  return { id, matchers: [], startsAt, endsAt: '2026-01-02T00:00:00.000Z', createdBy: 'me', comment: '', status: { state }, origins: [], updatedAt: startsAt };
+function silence(
+  id: string,
+  startsAt = '2026-01-01T00:00:00.000Z',
+  state: Silence['status']['state'] = 'active',
+): Silence {
+  return {
+    id,
+    matchers: [],
+    startsAt,
+    endsAt: '2026-01-02T00:00:00.000Z',
+    createdBy: 'me',
+    comment: '',
+    status: { state },
+    origins: [],
+    updatedAt: startsAt,
+  };
 }
 
 const alertEvent = (seq: number, type: string, data: unknown) => ev(seq, { topic: 'alerts', type, data });
@@ -26,7 +49,12 @@ const alertEvent = (seq: number, type: string, data: unknown) => ev(seq, { topic
 describe('alertsReducer', () => {
   it('builds the state from a snapshot, ordered by severity, then start, then fingerprint', () => {
     const state = alertsReducer.fromSnapshot({
-      alerts: [alert('c', { severity: 'info' }), alert('b', { severity: 'critical', startsAt: '2026-01-01T00:00:05Z' }), alert('a', { severity: 'critical' }), { junk: true }],
+      alerts: [
+        alert('c', { severity: 'info' }),
+        alert('b', { severity: 'critical', startsAt: '2026-01-01T00:00:05Z' }),
+        alert('a', { severity: 'critical' }),
+        { junk: true },
+      ],
     });
     expect(state.alerts.map((a) => a.fingerprint)).toEqual(['a', 'b', 'c']);
   });
@@ -40,7 +68,10 @@ describe('alertsReducer', () => {
     let s = alertsReducer.fromSnapshot({ alerts: [alert('a', { severity: 'warning' })] });
     s = alertsReducer.apply(s, alertEvent(1, 'alert_firing', alert('b', { severity: 'critical' })));
     expect(s.alerts.map((a) => a.fingerprint)).toEqual(['b', 'a']);
-    s = alertsReducer.apply(s, alertEvent(2, 'alert_silenced', alert('a', { severity: 'critical', state: 'suppressed' })));
+    s = alertsReducer.apply(
+      s,
+      alertEvent(2, 'alert_silenced', alert('a', { severity: 'critical', state: 'suppressed' })),
+    );
     expect(s.alerts.map((a) => [a.fingerprint, a.status.state])).toEqual([
       ['a', 'suppressed'],
       ['b', 'active'],
@@ -71,17 +102,26 @@ describe('alertsReducer', () => {
 
 describe('silencesReducer', () => {
   it('keys silences by id, orders them by start, and removes expired ones', () => {
-    let s = silencesReducer.fromSnapshot({ silences: [silence('s2', '2026-01-01T00:00:02Z'), silence('s1', '2026-01-01T00:00:01Z')] });
+    let s = silencesReducer.fromSnapshot({
+      silences: [silence('s2', '2026-01-01T00:00:02Z'), silence('s1', '2026-01-01T00:00:01Z')],
+    });
     expect(s.silences.map((x) => x.id)).toEqual(['s1', 's2']);
-    s = silencesReducer.apply(s, ev(1, { topic: 'silences', type: 'silence_created', data: silence('s0', '2026-01-01T00:00:00Z') }));
+    s = silencesReducer.apply(
+      s,
+      ev(1, { topic: 'silences', type: 'silence_created', data: silence('s0', '2026-01-01T00:00:00Z') }),
+    );
     s = silencesReducer.apply(s, ev(2, { topic: 'silences', type: 'silence_expired', data: { id: 's1' } }));
-    s = silencesReducer.apply(s, ev(3, { topic: 'silences', type: 'silence_updated', data: silence('s2', '2026-01-01T00:00:02Z', 'expired') }));
+    s = silencesReducer.apply(
+      s,
+      ev(3, { topic: 'silences', type: 'silence_updated', data: silence('s2', '2026-01-01T00:00:02Z', 'expired') }),
+    );
     expect(s.silences.map((x) => x.id)).toEqual(['s0']);
   });
 });
 
 describe('healthReducer', () => {
-  const change = (component: string, status: string, since = '2026-01-01T00:00:00Z') => ev(1, { topic: 'health', type: 'health_changed', data: { component, status, since } });
+  const change = (component: string, status: string, since = '2026-01-01T00:00:00Z') =>
+    ev(1, { topic: 'health', type: 'health_changed', data: { component, status, since } });
 
   it('keeps the latest status of each component, sorted by name', () => {
     let s = healthReducer.fromSnapshot({ components: { bus: { component: 'bus', status: 'healthy', since: 't0' } } });

@@ -18,7 +18,12 @@ function setup(topics = ['alerts', 'health', 'console']) {
   return { client, conn };
 }
 
-const firing = (seq: number, fingerprint: string) => ev(seq, { topic: 'alerts', type: 'alert_firing', data: { fingerprint, labels: {}, startsAt: '2026-01-01T00:00:00Z', status: { state: 'active' } } });
+const firing = (seq: number, fingerprint: string) =>
+  ev(seq, {
+    topic: 'alerts',
+    type: 'alert_firing',
+    data: { fingerprint, labels: {}, startsAt: '2026-01-01T00:00:00Z', status: { state: 'active' } },
+  });
 
 describe('createStore', () => {
   it('is pending until the snapshot, then applies deltas on top of it', () => {
@@ -35,7 +40,9 @@ describe('createStore', () => {
   it('gives a store created late the state built from a snapshot that went by long ago', () => {
     const { client, conn } = setup();
     conn.emit(snapshot(1, 'health', { components: { bus: { component: 'bus', status: 'healthy', since: 't' } } }));
-    conn.emit(ev(2, { topic: 'health', type: 'health_changed', data: { component: 'bus', status: 'degraded', since: 't2' } }));
+    conn.emit(
+      ev(2, { topic: 'health', type: 'health_changed', data: { component: 'bus', status: 'degraded', since: 't2' } }),
+    );
     const late = createStore(client, 'health');
     expect(late.getState().data?.components.bus?.status).toBe('degraded');
   });
@@ -47,7 +54,10 @@ describe('createStore', () => {
     const stop = store.subscribe(listener);
     conn.emit(snapshot(1, 'alerts', { alerts: [] }));
     const first = store.getState();
-    conn.emit(ev(2, { topic: 'alerts', type: 'alert_resolved', data: { fingerprint: 'unknown' } }), ev(3, { topic: 'deploys' }));
+    conn.emit(
+      ev(2, { topic: 'alerts', type: 'alert_resolved', data: { fingerprint: 'unknown' } }),
+      ev(3, { topic: 'deploys' }),
+    );
     expect(store.getState()).toBe(first);
     conn.emit(firing(4, 'x'));
     expect(listener).toHaveBeenCalledTimes(2);

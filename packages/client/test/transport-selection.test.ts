@@ -14,7 +14,10 @@ const order = ['sse', 'websocket', 'long-poll'] as const;
 
 describe('transport selection', () => {
   it('starts with the first transport of the order', () => {
-    expect(chooseTransport(createSelection(order), 0, policy)).toMatchObject({ transport: 'sse', roundExhausted: false });
+    expect(chooseTransport(createSelection(order), 0, policy)).toMatchObject({
+      transport: 'sse',
+      roundExhausted: false,
+    });
   });
 
   it('refuses an empty order', () => {
@@ -44,7 +47,9 @@ describe('transport selection', () => {
   });
 
   it('doubles the re-probe delay after each consecutive failure, up to the cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 40].map((n) => reprobeDelay(n, policy))).toEqual([60_000, 120_000, 240_000, 480_000, 960_000, 960_000, 960_000]);
+    expect([1, 2, 3, 4, 5, 6, 40].map((n) => reprobeDelay(n, policy))).toEqual([
+      60_000, 120_000, 240_000, 480_000, 960_000, 960_000, 960_000,
+    ]);
     let s = createSelection(order);
     s = recordFailure(s, 'sse', 0);
     s = recordFailure(s, 'sse', 100_000);

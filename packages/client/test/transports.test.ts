@@ -77,15 +77,26 @@ describe('SSE transport', () => {
     const rec = new Recorder();
     open(createSseTransport(params(rec)));
     await until(() => rec.closed, 'the stream to end');
-    expect(rec.log).toEqual(['open c1 1000', 'heartbeat epocha-9', 'reset epoch_changed', 'closed slow_consumer retry']);
+    expect(rec.log).toEqual([
+      'open c1 1000',
+      'heartbeat epocha-9',
+      'reset epoch_changed',
+      'closed slow_consumer retry',
+    ]);
   });
 
   it('asks why a stream never opened: a 401 means do not retry', async () => {
-    server.onSse = (_req, res) => json(res, 401, { error: { code: 'unauthorized', message: 'the bearer token is not valid' } });
+    server.onSse = (_req, res) =>
+      json(res, 401, { error: { code: 'unauthorized', message: 'the bearer token is not valid' } });
     const rec = new Recorder();
     open(createSseTransport(params(rec)));
     await until(() => rec.closed, 'the failure');
-    expect(rec.error).toMatchObject({ code: 'unauthorized', disposition: 'fatal', status: 401, message: 'the bearer token is not valid' });
+    expect(rec.error).toMatchObject({
+      code: 'unauthorized',
+      disposition: 'fatal',
+      status: 401,
+      message: 'the bearer token is not valid',
+    });
   });
 
   it('skips to another transport when the endpoint is missing or switched off', async () => {
@@ -158,7 +169,8 @@ describe('WebSocket transport', () => {
     server.onWs = (socket) => socket.send(JSON.stringify(hello));
     server.onWsMessage = (socket, m) => {
       if (m.op === 'subscribe') socket.send(JSON.stringify({ op: 'subscribed', id: m.id, subscription: `s${++n}` }));
-      if (m.op === 'unsubscribe') socket.send(JSON.stringify({ op: 'unsubscribed', id: m.id, subscription: m.subscription }));
+      if (m.op === 'unsubscribe')
+        socket.send(JSON.stringify({ op: 'unsubscribed', id: m.id, subscription: m.subscription }));
     };
   }
 
@@ -168,7 +180,13 @@ describe('WebSocket transport', () => {
     open(createWebSocketTransport(params(rec, { since: 'epocha-2', token: 'sekret' })));
     await until(() => rec.log.length > 0, 'open');
     expect(rec.log).toEqual(['open c3 20000']);
-    expect(server.received[0]).toEqual({ op: 'subscribe', id: 'r1', topics: ['alerts', 'deploys'], match: ['{severity="critical"}', '{team="db",env="prod"}'], since: 'epocha-2' });
+    expect(server.received[0]).toEqual({
+      op: 'subscribe',
+      id: 'r1',
+      topics: ['alerts', 'deploys'],
+      match: ['{severity="critical"}', '{team="db",env="prod"}'],
+      since: 'epocha-2',
+    });
     expect(server.requests[0]!.pathname).toBe('/ws/dashboard');
     expect(server.requests[0]!.searchParams.get('access_token')).toBe('sekret');
   });
@@ -185,7 +203,13 @@ describe('WebSocket transport', () => {
     ws.send(JSON.stringify({ op: 'heartbeat', time: 'now' }));
     ws.send(JSON.stringify({ op: 'reset', subscription: 's1', reason: 'window_trimmed' }));
     await until(() => rec.log.length === 5, 'all messages');
-    expect(rec.log).toEqual(['open c3 20000', 'events epocha-1', 'events epocha-2,epocha-3', 'heartbeat -', 'reset window_trimmed']);
+    expect(rec.log).toEqual([
+      'open c3 20000',
+      'events epocha-1',
+      'events epocha-2,epocha-3',
+      'heartbeat -',
+      'reset window_trimmed',
+    ]);
   });
 
   it('changes the filter on the same socket: new subscription from the last id, then unsubscribes the old one', async () => {
@@ -203,7 +227,8 @@ describe('WebSocket transport', () => {
         socket.send(JSON.stringify({ op: 'event', subscription: 's1', event: ev(2) }));
       }
       onSubscribe(socket, m);
-      if (m.op === 'subscribe') socket.send(JSON.stringify({ op: 'events', subscription: 's2', events: [ev(2), ev(3, { topic: 'builds' })] }));
+      if (m.op === 'subscribe')
+        socket.send(JSON.stringify({ op: 'events', subscription: 's2', events: [ev(2), ev(3, { topic: 'builds' })] }));
     };
     await t.update!({ topics: ['alerts', 'deploys', 'builds'] }, 'epocha-1');
     await until(() => rec.has('events epocha-2,epocha-3') && server.received.length === 3, 'the new subscription');
@@ -222,16 +247,25 @@ describe('WebSocket transport', () => {
     await until(() => rec.log.length > 0, 'open');
     server.onWsMessage = (socket, m) => {
       socket.send(JSON.stringify({ op: 'event', subscription: 's1', event: ev(7) }));
-      socket.send(JSON.stringify({ op: 'error', id: m.id, code: 'invalid_filter', message: 'bad matcher', field: 'match[0]' }));
+      socket.send(
+        JSON.stringify({ op: 'error', id: m.id, code: 'invalid_filter', message: 'bad matcher', field: 'match[0]' }),
+      );
     };
-    await expect(t.update!({ topics: ['x'], match: ['{bad'] }, 'epocha-6')).rejects.toMatchObject({ code: 'invalid_filter', field: 'match[0]', disposition: 'fatal' });
+    await expect(t.update!({ topics: ['x'], match: ['{bad'] }, 'epocha-6')).rejects.toMatchObject({
+      code: 'invalid_filter',
+      field: 'match[0]',
+      disposition: 'fatal',
+    });
     expect(rec.log).toEqual(['open c3 20000', 'events epocha-7']);
     expect(rec.closed).toBe(false);
   });
 
   it('ends with a do-not-retry error when the first subscribe is refused', async () => {
     server.onWs = (socket) => socket.send(JSON.stringify(hello));
-    server.onWsMessage = (socket, m) => socket.send(JSON.stringify({ op: 'error', id: m.id, code: 'invalid_filter', message: 'bad', field: 'topics[0]' }));
+    server.onWsMessage = (socket, m) =>
+      socket.send(
+        JSON.stringify({ op: 'error', id: m.id, code: 'invalid_filter', message: 'bad', field: 'topics[0]' }),
+      );
     const rec = new Recorder();
     open(createWebSocketTransport(params(rec)));
     await until(() => rec.closed, 'the refusal');
@@ -299,7 +333,13 @@ describe('long-poll transport', () => {
     const rec = new Recorder();
     open(createLongPollTransport(params(rec, { token: 'sekret', pollTimeoutSeconds: 25 })));
     await until(() => server.requests.length === 3, 'the third poll');
-    expect(rec.log).toEqual(['open - 25000', 'events epocha-3', 'heartbeat epocha-3', 'events epocha-4,epocha-5', 'heartbeat epocha-7']);
+    expect(rec.log).toEqual([
+      'open - 25000',
+      'events epocha-3',
+      'heartbeat epocha-3',
+      'events epocha-4,epocha-5',
+      'heartbeat epocha-7',
+    ]);
     const [first, second, third] = server.requests;
     expect(first!.searchParams.get('timeout')).toBe('0');
     expect(first!.searchParams.has('since')).toBe(false);
@@ -311,7 +351,12 @@ describe('long-poll transport', () => {
   });
 
   it('reports a reset before the snapshot events of the same answer', async () => {
-    server.onPoll = (_req, res) => json(res, 200, { events: [snapshot(1, 'health', { components: {} }, 'epochb')], lastEventId: 'epochb-1', reset: true });
+    server.onPoll = (_req, res) =>
+      json(res, 200, {
+        events: [snapshot(1, 'health', { components: {} }, 'epochb')],
+        lastEventId: 'epochb-1',
+        reset: true,
+      });
     const rec = new Recorder();
     open(createLongPollTransport(params(rec, { since: 'epocha-99' })));
     await until(() => rec.log.length >= 3, 'the first answer');
@@ -325,7 +370,8 @@ describe('long-poll transport', () => {
     await until(() => a.closed, '401');
     expect(a.error).toMatchObject({ code: 'unauthorized', disposition: 'fatal' });
 
-    server.onPoll = (_req, res) => json(res, 429, { error: { code: 'too_many_connections_per_ip', message: 'slow down' } }, { 'retry-after': '4' });
+    server.onPoll = (_req, res) =>
+      json(res, 429, { error: { code: 'too_many_connections_per_ip', message: 'slow down' } }, { 'retry-after': '4' });
     const b = new Recorder();
     open(createLongPollTransport(params(b)));
     await until(() => b.closed, '429');
@@ -342,7 +388,8 @@ describe('long-poll transport', () => {
   it('aborts the poll in flight on close()', async () => {
     let aborted = false;
     server.onPoll = (req, res) => {
-      if (new URL(req.url!, 'http://x').searchParams.get('timeout') === '0') json(res, 200, { events: [], lastEventId: 'epocha-1', reset: false });
+      if (new URL(req.url!, 'http://x').searchParams.get('timeout') === '0')
+        json(res, 200, { events: [], lastEventId: 'epocha-1', reset: false });
       else req.on('close', () => (aborted = true));
     };
     const rec = new Recorder();
@@ -358,12 +405,22 @@ describe('createClient in Node 20 with the ws and eventsource packages', () => {
   it('falls back from a disabled SSE endpoint to WebSocket and delivers events', async () => {
     server.onSse = (_req, res) => json(res, 404, { error: { code: 'transport_disabled', message: 'off' } });
     let n = 0;
-    server.onWs = (socket) => socket.send(JSON.stringify({ op: 'hello', connection: 'c1', epoch: 'epocha', heartbeatMs: 30000 }));
+    server.onWs = (socket) =>
+      socket.send(JSON.stringify({ op: 'hello', connection: 'c1', epoch: 'epocha', heartbeatMs: 30000 }));
     server.onWsMessage = (socket, m) => {
       if (m.op !== 'subscribe') return;
       const sub = `s${++n}`;
       socket.send(JSON.stringify({ op: 'subscribed', id: m.id, subscription: sub }));
-      socket.send(JSON.stringify({ op: 'events', subscription: sub, events: [snapshot(1, 'alerts', { alerts: [] }), ev(2, { topic: 'alerts', type: 'alert_firing', data: { fingerprint: 'f' } })] }));
+      socket.send(
+        JSON.stringify({
+          op: 'events',
+          subscription: sub,
+          events: [
+            snapshot(1, 'alerts', { alerts: [] }),
+            ev(2, { topic: 'alerts', type: 'alert_firing', data: { fingerprint: 'f' } }),
+          ],
+        }),
+      );
     };
     const client = createClient({ url: server.url, topics: ['alerts'], WebSocket, EventSource });
     const got: LivegateEvent[] = [];

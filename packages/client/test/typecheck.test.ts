@@ -8,7 +8,12 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 function typecheck(project: string): Promise<string> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [tsc, '-p', project, '--noEmit'], { cwd: packageDir, timeout: 120_000 }, (_error, stdout, stderr) => resolve(`${stdout}${stderr}`.trim()));
+    execFile(
+      process.execPath,
+      [tsc, '-p', project, '--noEmit'],
+      { cwd: packageDir, timeout: 120_000 },
+      (_error, stdout, stderr) => resolve(`${stdout}${stderr}`.trim()),
+    );
   });
 }
 

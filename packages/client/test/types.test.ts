@@ -1,14 +1,27 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { createClient } from '../src/client.js';
 import { createStore, type StoreSnapshot } from '../src/store.js';
-import type { Alert, AlertsState, ClientOptions, ClientStatus, HealthState, LivegateEvent, LivegateEventMap, StateChange } from '../src/types.js';
+import type {
+  Alert,
+  AlertsState,
+  ClientOptions,
+  ClientStatus,
+  HealthState,
+  LivegateEvent,
+  LivegateEventMap,
+  StateChange,
+} from '../src/types.js';
 import { FakeNetwork } from './support/fake-transport.js';
 
 // These checks run when test/tsconfig.json is type-checked (see typecheck.test.ts); at run time
 // they only make sure the calls are well-formed.
 describe('public types', () => {
   it('accept the DOM WebSocket and EventSource classes as implementations', () => {
-    const options = (globals: { WebSocket: typeof WebSocket; EventSource: typeof EventSource }): ClientOptions => ({ url: 'http://lg.test', WebSocket: globals.WebSocket, EventSource: globals.EventSource });
+    const options = (globals: { WebSocket: typeof WebSocket; EventSource: typeof EventSource }): ClientOptions => ({
+      url: 'http://lg.test',
+      WebSocket: globals.WebSocket,
+      EventSource: globals.EventSource,
+    });
     expectTypeOf(options).returns.toMatchTypeOf<ClientOptions>();
   });
 
@@ -22,7 +35,10 @@ describe('public types', () => {
   });
 
   it('let an application extend the event map', () => {
-    const client = createClient<LivegateEventMap & { deploy_started: { sha: string } }>({ url: 'http://lg.test', transportFactories: new FakeNetwork().factories() });
+    const client = createClient<LivegateEventMap & { deploy_started: { sha: string } }>({
+      url: 'http://lg.test',
+      transportFactories: new FakeNetwork().factories(),
+    });
     client.on('deploy_started', (event) => expectTypeOf(event.data.sha).toBeString());
     client.close();
   });

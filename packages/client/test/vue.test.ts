@@ -17,7 +17,12 @@ afterEach(() => {
   for (const c of clients.splice(0)) c.close();
 });
 
-const options = (extra: Partial<ClientOptions> = {}): ClientOptions => ({ url: 'http://lg.test', topics: ['alerts'], transportFactories: net.factories(), ...extra });
+const options = (extra: Partial<ClientOptions> = {}): ClientOptions => ({
+  url: 'http://lg.test',
+  topics: ['alerts'],
+  transportFactories: net.factories(),
+  ...extra,
+});
 
 describe('useLivegate (Vue)', () => {
   it('creates a client, mirrors its status in refs, and closes it with the scope', () => {
@@ -72,7 +77,10 @@ describe('useLivegateStore and useLivegateEvent (Vue)', () => {
     })!;
     expect(alerts.value.status).toBe('pending');
     const conn = net.last().open();
-    conn.emit(snapshot(1, 'alerts', { alerts: [] }), ev(2, { topic: 'alerts', type: 'alert_firing', data: { fingerprint: 'f' } }));
+    conn.emit(
+      snapshot(1, 'alerts', { alerts: [] }),
+      ev(2, { topic: 'alerts', type: 'alert_firing', data: { fingerprint: 'f' } }),
+    );
     expect(alerts.value.data?.alerts.map((a) => a.fingerprint)).toEqual(['f']);
     scope.stop();
     conn.emit(ev(3, { topic: 'alerts', type: 'alert_firing', data: { fingerprint: 'g' } }));
@@ -83,7 +91,10 @@ describe('useLivegateStore and useLivegateEvent (Vue)', () => {
   it('find the client provided by an ancestor component', async () => {
     const client = createClient(options());
     clients.push(client);
-    net.last().open().emit(snapshot(1, 'health', { components: { bus: { component: 'bus', status: 'healthy', since: 't' } } }));
+    net
+      .last()
+      .open()
+      .emit(snapshot(1, 'health', { components: { bus: { component: 'bus', status: 'healthy', since: 't' } } }));
     const Child = defineComponent({
       setup() {
         const health = useLivegateStore('health');

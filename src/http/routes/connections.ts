@@ -13,7 +13,8 @@ export function registerConnectionRoutes(app: FastifyInstance, hub: Hub, auth: A
   app.delete<{ Params: { id: string } }>('/api/v2/connections/:id', async (request, reply) => {
     requireAdmin(auth.authenticate(request.headers));
     const session = hub.sessions.get(request.params.id);
-    if (session === undefined) throw new LivegateError('not_found', `no connection "${request.params.id.slice(0, 64)}"`, { field: 'id' });
+    if (session === undefined)
+      throw new LivegateError('not_found', `no connection "${request.params.id.slice(0, 64)}"`, { field: 'id' });
     session.close({ code: 'closed_by_admin', message: 'connection closed by an administrator', wsCode: 4010 });
     return reply.status(204).send();
   });

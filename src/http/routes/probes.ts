@@ -35,6 +35,11 @@ export function registerProbeRoutes(
     bus: hub.bus.kind,
     transports: info.transports,
     stateTopics: hub.stateTopics,
-    window: { events: hub.window.length, bytes: hub.window.size, firstSeq: hub.window.firstSeq, headSeq: hub.window.headSeq },
+    window: {
+      events: hub.window.length,
+      bytes: hub.window.size,
+      firstSeq: hub.window.firstSeq,
+      headSeq: hub.window.headSeq,
+    },
   }));
 }

@@ -6,23 +6,39 @@ import { requirePublisher, type Authenticator } from '../auth.js';
 import type { Metrics } from '../metrics.js';
 
 /** `POST /api/v2/events`: one draft or an array of drafts → `202 {"ids":[…]}`. */
-export function registerPublishRoute(app: FastifyInstance, hub: Hub, config: Config, auth: Authenticator, metrics: Metrics): void {
+export function registerPublishRoute(
+  app: FastifyInstance,
+  hub: Hub,
+  config: Config,
+  auth: Authenticator,
+  metrics: Metrics,
+): void {
   app.post('/api/v2/events', { bodyLimit: config.publish.maxBodyBytes }, async (request, reply) => {
     try {
       requirePublisher(auth.authenticate(request.headers));
       // Fastify also parses text/plain (into a string); refuse it as clearly as any other type.
       const contentType = request.headers['content-type'];
       if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) {
-        throw new LivegateError('unsupported_media_type', `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 80))}`);
+        throw new LivegateError(
+          'unsupported_media_type',
+          `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 80))}`,
+        );
       }
       const body = request.body;
-      if (body === undefined || body === null || (typeof body !== 'object')) {
-        throw new LivegateError('invalid_body', 'body must be an event draft object or an array of drafts', { field: 'body' });
+      if (body === undefined || body === null || typeof body !== 'object') {
+        throw new LivegateError('invalid_body', 'body must be an event draft object or an array of drafts', {
+          field: 'body',
+        });
       }
       if (Array.isArray(body)) {
-        if (body.length === 0) throw new LivegateError('invalid_body', 'the array of drafts is empty', { field: 'body' });
+        if (body.length === 0)
+          throw new LivegateError('invalid_body', 'the array of drafts is empty', { field: 'body' });
         if (body.length > config.publish.maxEvents) {
-          throw new LivegateError('too_many_events', `at most ${config.publish.maxEvents} events per request, got ${body.length}`, { field: 'body' });
+          throw new LivegateError(
+            'too_many_events',
+            `at most ${config.publish.maxEvents} events per request, got ${body.length}`,
+            { field: 'body' },
+          );
         }
       }
       const ids = await hub.publish(body);

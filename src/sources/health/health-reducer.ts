@@ -24,7 +24,13 @@ export class HealthReducer implements StateReducer {
   apply(event: LiveEvent): void {
     if (event.type !== HEALTH_CHANGED) return;
     const data = event.data as Partial<ComponentHealth> | null;
-    if (data === null || typeof data !== 'object' || typeof data.component !== 'string' || typeof data.status !== 'string') return;
+    if (
+      data === null ||
+      typeof data !== 'object' ||
+      typeof data.component !== 'string' ||
+      typeof data.status !== 'string'
+    )
+      return;
     const { previous: _previous, ...health } = data as ComponentHealth & { previous?: unknown };
     this.components.set(data.component, health);
   }

@@ -27,7 +27,8 @@ export class HealthReporter {
       since: previous?.status === status ? previous.since : new Date().toISOString(),
     };
     this.current.set(component, health);
-    if (previous?.status !== status) this.log.info({ component, status, detail, previous: previous?.status }, 'health changed');
+    if (previous?.status !== status)
+      this.log.info({ component, status, detail, previous: previous?.status }, 'health changed');
     this.publish([
       {
         topic: HEALTH_TOPIC,

@@ -34,7 +34,8 @@ export class StatsSource implements Source {
     options: StatsSourceOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 10_000;
-    if (!Number.isInteger(this.intervalMs) || this.intervalMs < 100) throw new TypeError('StatsSource: intervalMs must be an integer >= 100');
+    if (!Number.isInteger(this.intervalMs) || this.intervalMs < 100)
+      throw new TypeError('StatsSource: intervalMs must be an integer >= 100');
   }
 
   /** Adds counters to every update. */
@@ -47,7 +48,9 @@ export class StatsSource implements Source {
     this.lastPublished = this.hub.publishedCount;
     this.lastDelivered = this.metrics.deliveredCount;
     this.timer = setInterval(() => {
-      ctx.publish([{ topic: STATS_TOPIC, type: STATS_UPDATED, source: 'livegate', data: this.collect() }]).catch((err: unknown) => ctx.log.warn({ err }, 'stats publish failed'));
+      ctx
+        .publish([{ topic: STATS_TOPIC, type: STATS_UPDATED, source: 'livegate', data: this.collect() }])
+        .catch((err: unknown) => ctx.log.warn({ err }, 'stats publish failed'));
     }, this.intervalMs);
     this.timer.unref();
   }

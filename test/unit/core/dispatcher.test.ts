@@ -34,7 +34,10 @@ describe('Dispatcher', () => {
     const log: string[] = [];
     const d = new Dispatcher();
     const session = recordingSession(log);
-    d.add(session, new Subscription('s7', compileFilter({ topics: ['bench'], match: ['{shard="s7",env!="dev"}'] }), null));
+    d.add(
+      session,
+      new Subscription('s7', compileFilter({ topics: ['bench'], match: ['{shard="s7",env!="dev"}'] }), null),
+    );
     d.add(session, new Subscription('s8', compileFilter({ topics: ['bench'], match: ['{shard="s8"}'] }), null));
     d.dispatch(event(1, 'bench', { shard: 's7', env: 'prod' }));
     d.dispatch(event(2, 'bench', { shard: 's7', env: 'dev' }));
@@ -72,28 +75,41 @@ describe('Dispatcher', () => {
     const topic = fc.constantFrom('a', 'b', 'c');
     const value = fc.constantFrom('x', 'y', 'z', '');
     const matcherSet = fc
-      .array(fc.tuple(fc.constantFrom('k', 'm'), fc.constantFrom('=', '!=', '=~', '!~'), fc.constantFrom('x', 'y', '', 'x|y')), { maxLength: 2 })
+      .array(
+        fc.tuple(
+          fc.constantFrom('k', 'm'),
+          fc.constantFrom('=', '!=', '=~', '!~'),
+          fc.constantFrom('x', 'y', '', 'x|y'),
+        ),
+        { maxLength: 2 },
+      )
       .map((ms) => `{${ms.map(([n, op, v]) => `${n}${op}${JSON.stringify(v)}`).join(',')}}`);
     const spec: fc.Arbitrary<FilterSpec> = fc.record({
       topics: fc.array(fc.constantFrom('a', 'b', 'c', 'a*'), { maxLength: 2 }),
       match: fc.array(matcherSet, { maxLength: 2 }),
     });
-    const labels = fc.record({ k: value, m: value }).map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== '')));
+    const labels = fc
+      .record({ k: value, m: value })
+      .map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== '')));
     fc.assert(
-      fc.property(fc.array(spec, { minLength: 1, maxLength: 12 }), fc.array(fc.tuple(topic, labels), { minLength: 1, maxLength: 10 }), (specs, events) => {
-        const log: string[] = [];
-        const d = new Dispatcher();
-        const session = recordingSession(log);
-        const subs = specs.map((s, i) => new Subscription(`s${i}`, compileFilter(s), null));
-        for (const sub of subs) d.add(session, sub);
-        events.forEach(([t, l], i) => {
-          log.length = 0;
-          const e = event(i + 1, t, l);
-          d.dispatch(e);
-          const expected = subs.filter((s) => s.filter.test(e.event)).map((s) => s.id);
-          expect(log.sort()).toEqual(expected.sort());
-        });
-      }),
+      fc.property(
+        fc.array(spec, { minLength: 1, maxLength: 12 }),
+        fc.array(fc.tuple(topic, labels), { minLength: 1, maxLength: 10 }),
+        (specs, events) => {
+          const log: string[] = [];
+          const d = new Dispatcher();
+          const session = recordingSession(log);
+          const subs = specs.map((s, i) => new Subscription(`s${i}`, compileFilter(s), null));
+          for (const sub of subs) d.add(session, sub);
+          events.forEach(([t, l], i) => {
+            log.length = 0;
+            const e = event(i + 1, t, l);
+            d.dispatch(e);
+            const expected = subs.filter((s) => s.filter.test(e.event)).map((s) => s.id);
+            expect(log.sort()).toEqual(expected.sort());
+          });
+        },
+      ),
       { numRuns: 300 },
     );
   });

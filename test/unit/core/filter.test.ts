@@ -55,9 +55,7 @@ describe('compileFilter', () => {
     it('passes every event when the spec is empty', () => {
       const filter = compileFilter({});
       expect(filter.test(event())).toBe(true);
-      expect(filter.test(event({ topic: 'x', type: 'Y', source: 'z', labels: { a: 'b' } }))).toBe(
-        true,
-      );
+      expect(filter.test(event({ topic: 'x', type: 'Y', source: 'z', labels: { a: 'b' } }))).toBe(true);
       expect(filter.topics).toBeNull();
       expect(filter.topicPrefixes).toEqual([]);
       expect(filter.coversTopic('anything')).toBe(true);
@@ -233,32 +231,22 @@ describe('compileFilter', () => {
 
   describe('rejects', () => {
     it.each<[FilterField, FilterSpec, number, string]>([
-      [
-        'topics',
-        { topics: ['alerts', 'Alerts'] },
-        1,
-        `topics[1] "Alerts" is not a valid topic: ${TOPIC_RULE}`,
-      ],
+      ['topics', { topics: ['alerts', 'Alerts'] }, 1, `topics[1] "Alerts" is not a valid topic: ${TOPIC_RULE}`],
       ['topics', { topics: [''] }, 0, 'topics[0] "" is not a valid topic'],
       ['topics', { topics: ['a/b'] }, 0, 'topics[0] "a/b" is not a valid topic'],
       ['types', { types: ['ok', 'bad type'] }, 1, 'types[1] "bad type" is not a valid type'],
       ['sources', { sources: ['/root'] }, 0, 'sources[0] "/root" is not a valid source'],
-    ])(
-      'an invalid exact name in %s, naming index, value and rule',
-      (field, spec, index, message) => {
-        const err = filterError(spec);
-        expect(err.field).toBe(field);
-        expect(err.index).toBe(index);
-        expect(err.message).toContain(message);
-      },
-    );
+    ])('an invalid exact name in %s, naming index, value and rule', (field, spec, index, message) => {
+      const err = filterError(spec);
+      expect(err.field).toBe(field);
+      expect(err.index).toBe(index);
+      expect(err.message).toContain(message);
+    });
 
     it('a star that does not end the entry', () => {
       const err = filterError({ topics: ['con*sole'] });
       expect([err.field, err.index]).toEqual(['topics', 0]);
-      expect(err.message).toBe(
-        `topics[0] "con*sole" is not a valid topic: '*' may only end a pattern`,
-      );
+      expect(err.message).toBe(`topics[0] "con*sole" is not a valid topic: '*' may only end a pattern`);
     });
 
     it('a pattern with two stars', () => {
@@ -318,9 +306,7 @@ describe('compileFilter', () => {
 
     it('a match entry with a syntax error, quoting the parser message', () => {
       const err = filterError({ match: ['team "db"'] });
-      expect(err.message).toContain(
-        `expected '=', '!=', '=~' or '!~' after label name "team" at position 5`,
-      );
+      expect(err.message).toContain(`expected '=', '!=', '=~' or '!~' after label name "team" at position 5`);
     });
 
     it('a match entry that is not a string', () => {
@@ -401,19 +387,14 @@ describe('intersectFilters', () => {
       compileFilter({ topics: ['health', 'console.*'] }),
     );
     expect([err.field, err.index]).toEqual(['topics', -1]);
-    expect(err.message).toBe(
-      'no topic passes both topics ["alerts"] and the enforced topics ["health","console.*"]',
-    );
+    expect(err.message).toBe('no topic passes both topics ["alerts"] and the enforced topics ["health","console.*"]');
   });
 
   it('refuses types and sources with nothing in common', () => {
-    expect(
-      intersectError(compileFilter({ types: ['a_*'] }), compileFilter({ types: ['b_*'] })).field,
-    ).toBe('types');
-    expect(
-      intersectError(compileFilter({ sources: ['api'] }), compileFilter({ sources: ['x/*'] }))
-        .field,
-    ).toBe('sources');
+    expect(intersectError(compileFilter({ types: ['a_*'] }), compileFilter({ types: ['b_*'] })).field).toBe('types');
+    expect(intersectError(compileFilter({ sources: ['api'] }), compileFilter({ sources: ['x/*'] })).field).toBe(
+      'sources',
+    );
   });
 
   it('requires the forced label matchers to hold as well', () => {
@@ -481,14 +462,7 @@ describe('intersectFilters', () => {
 
   it('passes exactly the events both filters pass', () => {
     const topic = fc.constantFrom('alerts', 'health', 'console.a', 'console.b.c', 'stats');
-    const topicEntry = fc.constantFrom(
-      'alerts',
-      'health',
-      'console.*',
-      'console.b.*',
-      'stat*',
-      '*',
-    );
+    const topicEntry = fc.constantFrom('alerts', 'health', 'console.*', 'console.b.*', 'stat*', '*');
     const type = fc.constantFrom('alert_firing', 'alert_resolved', 'snapshot');
     const typeEntry = fc.constantFrom('alert_*', 'snapshot', 'alert_firing', '*');
     const labelValue = fc.constantFrom('x', 'y');

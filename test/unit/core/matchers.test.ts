@@ -143,9 +143,7 @@ describe('parseMatchers', () => {
     it('a label name with a dash or a dot rather than reporting a missing operator', () => {
       expect(syntaxError('foo-bar="x"').message).toContain('invalid label name "foo-bar"');
       expect(syntaxError('a,b.c="x"').message).toMatch(/^expected '=', '!=', '=~' or '!~'/);
-      expect(syntaxError('service.name="x"').message).toContain(
-        'invalid label name "service.name"',
-      );
+      expect(syntaxError('service.name="x"').message).toContain('invalid label name "service.name"');
     });
 
     it('a label name longer than 128 characters', () => {
@@ -156,9 +154,7 @@ describe('parseMatchers', () => {
 
     it('a missing operator, naming the label and the position', () => {
       const err = syntaxError('{severity="critical",team "db"}');
-      expect(err.message).toBe(
-        `expected '=', '!=', '=~' or '!~' after label name "team" at position 26, found "\\""`,
-      );
+      expect(err.message).toBe(`expected '=', '!=', '=~' or '!~' after label name "team" at position 26, found "\\""`);
       expect(err.position).toBe(26);
       expect(err.part).toBe('"db"}');
     });
@@ -186,9 +182,7 @@ describe('parseMatchers', () => {
 
     it('a character outside the unquoted charset, asking to quote', () => {
       const err = syntaxError('team=~db|infra');
-      expect(err.message).toBe(
-        'unexpected "|" in the unquoted value of label "team" at position 8; quote the value',
-      );
+      expect(err.message).toBe('unexpected "|" in the unquoted value of label "team" at position 8; quote the value');
       expect(err.position).toBe(8);
       expect(err.part).toBe('|infra');
     });
@@ -285,30 +279,22 @@ describe('parseMatchers', () => {
       const err = syntaxError('{a="b" c="d"}');
       expect(err.message).toBe(`expected ',' or '}' after a matcher at position 7, found "c"`);
       expect(err.position).toBe(7);
-      expect(syntaxError('a="b" c="d"').message).toBe(
-        `expected ',' after a matcher at position 6, found "c"`,
-      );
+      expect(syntaxError('a="b" c="d"').message).toBe(`expected ',' after a matcher at position 6, found "c"`);
     });
 
     it('a leading comma, a doubled comma and a lone comma', () => {
-      expect(syntaxError('{,a="b"}').message).toBe(
-        'expected a label name at position 1, found ","',
-      );
+      expect(syntaxError('{,a="b"}').message).toBe('expected a label name at position 1, found ","');
       expect(syntaxError('a="b",,c="d"').position).toBe(6);
       expect(syntaxError('{,}').position).toBe(1);
     });
 
     it('nested braces', () => {
-      expect(syntaxError('{{a="b"}}').message).toBe(
-        'expected a label name at position 1, found "{"',
-      );
+      expect(syntaxError('{{a="b"}}').message).toBe('expected a label name at position 1, found "{"');
     });
 
     it('a value that is not a string, with a TypeError', () => {
       expect(() => parseMatchers(undefined as unknown as string)).toThrow(TypeError);
-      expect(() => parseMatchers(null as unknown as string)).toThrow(
-        'matchers must be a string, got null',
-      );
+      expect(() => parseMatchers(null as unknown as string)).toThrow('matchers must be a string, got null');
     });
   });
 
@@ -337,13 +323,7 @@ describe('Matcher.test', () => {
   it('anchors a literal alternation at both ends', () => {
     const m = one('team=~"db|infra"');
     expect(['db', 'infra'].map((v) => m.test(v))).toEqual([true, true]);
-    expect(['dbx', 'xdb', 'infra2', 'db|infra', ''].map((v) => m.test(v))).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(['dbx', 'xdb', 'infra2', 'db|infra', ''].map((v) => m.test(v))).toEqual([false, false, false, false, false]);
   });
 
   it('anchors a real regex at both ends, around the whole alternation', () => {

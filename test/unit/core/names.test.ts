@@ -14,12 +14,9 @@ import {
 } from '../../../src/core/names.js';
 
 describe('isValidTopic', () => {
-  it.each(['alerts', 'console.logs', 'a', '0', 'node-1_x.y', 'a'.repeat(64)])(
-    'accepts %j',
-    (topic) => {
-      expect(isValidTopic(topic)).toBe(true);
-    },
-  );
+  it.each(['alerts', 'console.logs', 'a', '0', 'node-1_x.y', 'a'.repeat(64)])('accepts %j', (topic) => {
+    expect(isValidTopic(topic)).toBe(true);
+  });
 
   it.each([
     ['the empty string', ''],
@@ -46,12 +43,9 @@ describe('isValidTopic', () => {
 });
 
 describe('isValidType', () => {
-  it.each(['alert_firing', 'AlertFiring', 'k8s:pod.restart', 'x-1', 'A'.repeat(64)])(
-    'accepts %j',
-    (type) => {
-      expect(isValidType(type)).toBe(true);
-    },
-  );
+  it.each(['alert_firing', 'AlertFiring', 'k8s:pod.restart', 'x-1', 'A'.repeat(64)])('accepts %j', (type) => {
+    expect(isValidType(type)).toBe(true);
+  });
 
   it.each([
     ['the empty string', ''],
@@ -103,9 +97,7 @@ describe('isValidLabelName', () => {
 
 describe('rule texts', () => {
   it('describe each rule in words for error messages', () => {
-    expect(TOPIC_RULE).toBe(
-      "1–64 chars: lowercase letters, digits, '_', '-', '.'; starts with a letter or digit",
-    );
+    expect(TOPIC_RULE).toBe("1–64 chars: lowercase letters, digits, '_', '-', '.'; starts with a letter or digit");
     expect(TYPE_RULE).toContain("':'");
     expect(SOURCE_RULE).toContain("'/'");
     expect(SOURCE_RULE).toContain('1–128');
@@ -153,9 +145,7 @@ describe('validateLabels', () => {
   });
 
   it('names a label whose name is invalid', () => {
-    expect(validateLabels({ ok: 'x', '1abc': 'y' })).toBe(
-      `invalid label name "1abc": ${LABEL_NAME_RULE}`,
-    );
+    expect(validateLabels({ ok: 'x', '1abc': 'y' })).toBe(`invalid label name "1abc": ${LABEL_NAME_RULE}`);
   });
 
   it('rejects a label name longer than 128 characters and keeps the message short', () => {
@@ -180,9 +170,7 @@ describe('validateLabels', () => {
     ['an array', ['x'], 'got array'],
     ['a boolean', true, 'got boolean'],
   ])('names a label whose value is %s', (_why, value, expected) => {
-    expect(validateLabels({ severity: value })).toBe(
-      `label "severity" must have a string value, ${expected}`,
-    );
+    expect(validateLabels({ severity: value })).toBe(`label "severity" must have a string value, ${expected}`);
   });
 
   it('names a label whose value is too long, with its length', () => {

@@ -155,7 +155,9 @@ describe('ReplayWindow lookup', () => {
   it('agrees with a plain-array model for any append sequence and bound (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ gap: fc.integer({ min: 1, max: 4 }), pad: fc.integer({ min: 0, max: 60 }) }), { maxLength: 300 }),
+        fc.array(fc.record({ gap: fc.integer({ min: 1, max: 4 }), pad: fc.integer({ min: 0, max: 60 }) }), {
+          maxLength: 300,
+        }),
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 150, max: 2000 }),
         fc.array(fc.integer({ min: 0, max: 1200 }), { minLength: 1, maxLength: 20 }),
@@ -170,14 +172,19 @@ describe('ReplayWindow lookup', () => {
             window.append(e);
             model.push(e);
             const size = (): number => model.reduce((sum, m) => sum + m.size, 0);
-            while (model.length > maxEvents || (size() > maxBytes && model.length > 1)) trimmedThrough = model.shift()!.event.seq;
+            while (model.length > maxEvents || (size() > maxBytes && model.length > 1))
+              trimmedThrough = model.shift()!.event.seq;
           }
           expect(seqs(window)).toEqual(model.map((m) => m.event.seq));
           expect(window.size).toBe(model.reduce((sum, m) => sum + m.size, 0));
           expect(window.headSeq).toBe(seq);
           for (const probe of probes) {
             const expected =
-              probe > seq ? { kind: 'ahead' } : probe < trimmedThrough ? { kind: 'trimmed' } : { kind: 'inside', index: model.filter((m) => m.event.seq <= probe).length };
+              probe > seq
+                ? { kind: 'ahead' }
+                : probe < trimmedThrough
+                  ? { kind: 'trimmed' }
+                  : { kind: 'inside', index: model.filter((m) => m.event.seq <= probe).length };
             expect(window.lookup(probe)).toEqual(expected);
           }
           model = [];

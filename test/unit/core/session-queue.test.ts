@@ -127,7 +127,11 @@ async function setup(queue: Partial<QueueLimits> = {}, options: { reducer?: Stat
   return { hub, writer, session, observer, wheel };
 }
 
-function subscribe(hub: Hub, session: Session, extra: { since?: string; batch?: BatchOptions; announce?: (id: string) => void } = {}) {
+function subscribe(
+  hub: Hub,
+  session: Session,
+  extra: { since?: string; batch?: BatchOptions; announce?: (id: string) => void } = {},
+) {
   return hub.subscribe(session, { filter: compileFilter({ topics: ['t'] }), ...extra });
 }
 
@@ -438,8 +442,15 @@ describe('session control ordering', () => {
     await flushPass();
     expect(writer.tokens()).toEqual(['c:subscribed', 'c:reset', 'e:[object Object]']);
     const [, reset, snapshot] = writer.writes.flat();
-    expect(reset).toMatchObject({ kind: 'control', name: 'reset', data: { reason: 'epoch_changed', lastEventId: hub.head } });
-    expect(snapshot).toMatchObject({ kind: 'event', event: { event: { topic: 'state', type: 'snapshot', id: hub.head, data: { count: 1 } } } });
+    expect(reset).toMatchObject({
+      kind: 'control',
+      name: 'reset',
+      data: { reason: 'epoch_changed', lastEventId: hub.head },
+    });
+    expect(snapshot).toMatchObject({
+      kind: 'event',
+      event: { event: { topic: 'state', type: 'snapshot', id: hub.head, data: { count: 1 } } },
+    });
   });
 
   it('releases a pending batch before the unsubscribed control', async () => {

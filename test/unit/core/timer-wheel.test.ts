@@ -133,7 +133,9 @@ describe('TimerWheel firing', () => {
       fc.property(
         fc.integer({ min: 1, max: 20 }),
         fc.integer({ min: 2, max: 16 }),
-        fc.array(fc.record({ at: fc.integer({ min: 0, max: 300 }), delay: fc.integer({ min: 0, max: 500 }) }), { maxLength: 30 }),
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 300 }), delay: fc.integer({ min: 0, max: 500 }) }), {
+          maxLength: 30,
+        }),
         (tickMs, slots, tasks) => {
           clock = 0;
           const w = new TimerWheel({ tickMs, slots, now: () => clock });

@@ -16,7 +16,9 @@ export function parseJson(text: unknown): unknown {
 
 /** A plain JSON object, or `null`. */
 export function asRecord(value: unknown): Record<string, unknown> | null {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null;
 }
 
 /** The envelope in `value`, or `null` when it lacks a field the client relies on. */

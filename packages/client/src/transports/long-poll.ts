@@ -78,7 +78,9 @@ export function createLongPollTransport(params: TransportParams): Transport {
       if (done) return;
       const events = asEnvelopes(body?.events);
       if (body === null || events === null) {
-        finish(new LivegateError('protocol_error', 'long-poll answer does not have the {events, lastEventId, reset} shape'));
+        finish(
+          new LivegateError('protocol_error', 'long-poll answer does not have the {events, lastEventId, reset} shape'),
+        );
         return;
       }
       if (!opened) {

@@ -20,9 +20,13 @@ const NO_INFO: TransportOpenInfo = { connection: null, epoch: null, heartbeatMs:
 export function createSseTransport(params: TransportParams): Transport {
   const EventSourceImpl = params.EventSource;
   if (EventSourceImpl === undefined) {
-    throw new LivegateError('transport_error', 'no EventSource in this runtime; pass options.EventSource (e.g. from the "eventsource" package)', {
-      disposition: 'skip',
-    });
+    throw new LivegateError(
+      'transport_error',
+      'no EventSource in this runtime; pass options.EventSource (e.g. from the "eventsource" package)',
+      {
+        disposition: 'skip',
+      },
+    );
   }
   const h = params.handlers;
   const url = sseUrl(params.baseUrl, params.filter, params.since, params.token);
@@ -52,7 +56,11 @@ export function createSseTransport(params: TransportParams): Transport {
   source.addEventListener('hello', (ev: { data?: unknown }) => {
     if (done) return;
     const d = asRecord(parseJson(ev.data));
-    ensureOpen({ connection: stringField(d, 'connection'), epoch: stringField(d, 'epoch'), heartbeatMs: positiveNumberField(d, 'heartbeatMs') });
+    ensureOpen({
+      connection: stringField(d, 'connection'),
+      epoch: stringField(d, 'epoch'),
+      heartbeatMs: positiveNumberField(d, 'heartbeatMs'),
+    });
   });
 
   source.onmessage = (ev: { data?: unknown }) => {
@@ -80,9 +88,13 @@ export function createSseTransport(params: TransportParams): Transport {
     const d = asRecord(parseJson(ev.data));
     const retryMs = positiveNumberField(d, 'retryMs');
     finish(
-      new LivegateError('shutting_down', stringField(d, 'message') ?? stringField(d, 'reason') ?? 'server is shutting down', {
-        ...(retryMs === null ? {} : { retryAfterMs: retryMs }),
-      }),
+      new LivegateError(
+        'shutting_down',
+        stringField(d, 'message') ?? stringField(d, 'reason') ?? 'server is shutting down',
+        {
+          ...(retryMs === null ? {} : { retryAfterMs: retryMs }),
+        },
+      ),
     );
   });
 
@@ -120,7 +132,12 @@ export function createSseTransport(params: TransportParams): Transport {
  * Why a stream never opened. `status` is the HTTP status some EventSource implementations
  * report (the `eventsource` package does); browsers report nothing, so one fetch finds out.
  */
-async function diagnose(url: string, params: TransportParams, signal: AbortSignal, status: number | undefined): Promise<LivegateError> {
+async function diagnose(
+  url: string,
+  params: TransportParams,
+  signal: AbortSignal,
+  status: number | undefined,
+): Promise<LivegateError> {
   const fetchImpl = params.fetch;
   if (fetchImpl !== undefined) {
     try {
@@ -131,7 +148,10 @@ async function diagnose(url: string, params: TransportParams, signal: AbortSigna
       });
       if (res.ok) {
         void res.body?.cancel().catch(() => undefined);
-        return new LivegateError('connect_failed', `event stream failed to open although the endpoint answers ${res.status} (${res.headers.get('content-type') ?? 'no content type'}); a proxy may be in the way`);
+        return new LivegateError(
+          'connect_failed',
+          `event stream failed to open although the endpoint answers ${res.status} (${res.headers.get('content-type') ?? 'no content type'}); a proxy may be in the way`,
+        );
       }
       const body = await res.json().catch(() => null);
       return errorFromHttp(res.status, body, res.headers.get('retry-after'));

@@ -7,7 +7,15 @@
 import { LivegateError, errorFromCloseCode, errorFromHttp, errorFromServer } from '../errors.js';
 import { StreamSwap } from '../stream-swap.js';
 import type { LivegateEvent, SubscriptionFilter, WebSocketLike } from '../types.js';
-import { asEnvelope, asEnvelopes, asRecord, messageText, parseJson, positiveNumberField, stringField } from './envelope.js';
+import {
+  asEnvelope,
+  asEnvelopes,
+  asRecord,
+  messageText,
+  parseJson,
+  positiveNumberField,
+  stringField,
+} from './envelope.js';
 import type { Transport, TransportOpenInfo, TransportParams } from './transport.js';
 import { wsUrl } from './urls.js';
 
@@ -24,7 +32,11 @@ interface FilterChange {
 }
 
 /** The `subscribe` op for a filter. Omitted lists mean "no restriction" on the server too. */
-export function subscribeMessage(id: string, filter: SubscriptionFilter, since: string | null): Record<string, unknown> {
+export function subscribeMessage(
+  id: string,
+  filter: SubscriptionFilter,
+  since: string | null,
+): Record<string, unknown> {
   return {
     op: 'subscribe',
     id,
@@ -40,9 +52,13 @@ export function subscribeMessage(id: string, filter: SubscriptionFilter, since: 
 export function createWebSocketTransport(params: TransportParams): Transport {
   const WebSocketImpl = params.WebSocket;
   if (WebSocketImpl === undefined) {
-    throw new LivegateError('transport_error', 'no WebSocket in this runtime; pass options.WebSocket (e.g. from the "ws" package)', {
-      disposition: 'skip',
-    });
+    throw new LivegateError(
+      'transport_error',
+      'no WebSocket in this runtime; pass options.WebSocket (e.g. from the "ws" package)',
+      {
+        disposition: 'skip',
+      },
+    );
   }
   const h = params.handlers;
   let done = false;
@@ -108,7 +124,11 @@ export function createWebSocketTransport(params: TransportParams): Transport {
     const subscription = stringField(msg, 'subscription');
     switch (msg.op) {
       case 'hello':
-        hello = { connection: stringField(msg, 'connection'), epoch: stringField(msg, 'epoch'), heartbeatMs: positiveNumberField(msg, 'heartbeatMs') };
+        hello = {
+          connection: stringField(msg, 'connection'),
+          epoch: stringField(msg, 'epoch'),
+          heartbeatMs: positiveNumberField(msg, 'heartbeatMs'),
+        };
         if (!handshaken) {
           handshaken = true;
           send(subscribeMessage(initialRequest, params.filter, params.since));
@@ -132,13 +152,15 @@ export function createWebSocketTransport(params: TransportParams): Transport {
       }
       case 'event': {
         const event = asEnvelope(msg.event);
-        if (event === null) h.warning(new LivegateError('protocol_error', 'ignored an event op without a valid envelope'));
+        if (event === null)
+          h.warning(new LivegateError('protocol_error', 'ignored an event op without a valid envelope'));
         else route(subscription, [event]);
         return;
       }
       case 'events': {
         const events = asEnvelopes(msg.events);
-        if (events === null) h.warning(new LivegateError('protocol_error', 'ignored an events op with an invalid envelope'));
+        if (events === null)
+          h.warning(new LivegateError('protocol_error', 'ignored an events op with an invalid envelope'));
         else route(subscription, events);
         return;
       }
@@ -185,11 +207,18 @@ export function createWebSocketTransport(params: TransportParams): Transport {
     if (done) return;
     const code = typeof ev?.code === 'number' ? ev.code : 1006;
     const reason = typeof ev?.reason === 'string' ? ev.reason : '';
-    const error = refusedStatus !== null && !handshaken ? errorFromHttp(refusedStatus, null, null) : errorFromCloseCode(code, reason, handshaken);
+    const error =
+      refusedStatus !== null && !handshaken
+        ? errorFromHttp(refusedStatus, null, null)
+        : errorFromCloseCode(code, reason, handshaken);
     finish(
       shutdownRetryMs === null || error.retryAfterMs !== undefined
         ? error
-        : new LivegateError(error.code, error.message, { disposition: error.disposition, closeCode: code, retryAfterMs: shutdownRetryMs }),
+        : new LivegateError(error.code, error.message, {
+            disposition: error.disposition,
+            closeCode: code,
+            retryAfterMs: shutdownRetryMs,
+          }),
     );
   };
   // `close` follows with the code; the error only tells the status of a refused handshake.
@@ -205,11 +234,20 @@ export function createWebSocketTransport(params: TransportParams): Transport {
         return Promise.reject(new LivegateError('connection_lost', 'the WebSocket is not open'));
       }
       if (change !== null && change.newSub === null) {
-        return Promise.reject(new LivegateError('subscription_superseded', 'a subscription change is already in flight'));
+        return Promise.reject(
+          new LivegateError('subscription_superseded', 'a subscription change is already in flight'),
+        );
       }
       const oldSub = active;
       return new Promise<void>((resolve, reject) => {
-        change = { requestId: nextRequestId(), swap: new StreamSwap(since === null ? 'fresh' : 'resume'), oldSub, newSub: null, resolve, reject };
+        change = {
+          requestId: nextRequestId(),
+          swap: new StreamSwap(since === null ? 'fresh' : 'resume'),
+          oldSub,
+          newSub: null,
+          resolve,
+          reject,
+        };
         send(subscribeMessage(change.requestId, filter, since));
       });
     },
@@ -217,7 +255,8 @@ export function createWebSocketTransport(params: TransportParams): Transport {
       if (done) return;
       done = true;
       detach();
-      if (change !== null && change.newSub === null) change.reject(new LivegateError('connection_lost', 'the WebSocket was closed during a subscription change'));
+      if (change !== null && change.newSub === null)
+        change.reject(new LivegateError('connection_lost', 'the WebSocket was closed during a subscription change'));
       try {
         socket.close(NORMAL_CLOSURE);
       } catch {

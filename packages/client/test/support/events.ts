@@ -1,7 +1,10 @@
 import type { LivegateEvent } from '../../src/types.js';
 
 /** Builds an envelope with id `<epoch>-<seq>`. */
-export function ev(seq: number, init: { topic?: string; type?: string; data?: unknown; epoch?: string; labels?: Record<string, string> } = {}): LivegateEvent {
+export function ev(
+  seq: number,
+  init: { topic?: string; type?: string; data?: unknown; epoch?: string; labels?: Record<string, string> } = {},
+): LivegateEvent {
   const epoch = init.epoch ?? 'epocha';
   return {
     id: `${epoch}-${seq}`,

@@ -38,7 +38,9 @@ export class FakeServer {
       this.requests.push(url);
       if (this.refuseUpgrade !== null || this.onWs === null) {
         const { status, body } = this.refuseUpgrade ?? { status: 404, body: '{}' };
-        socket.end(`HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${status} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {

@@ -1,5 +1,10 @@
 import { LivegateError } from '../../src/errors.js';
-import type { Transport, TransportFactory, TransportOpenInfo, TransportParams } from '../../src/transports/transport.js';
+import type {
+  Transport,
+  TransportFactory,
+  TransportOpenInfo,
+  TransportParams,
+} from '../../src/transports/transport.js';
 import type { LivegateEvent, SubscriptionFilter, TransportName } from '../../src/types.js';
 
 interface PendingUpdate {
@@ -72,11 +77,13 @@ export class FakeNetwork {
   readonly connections: FakeConnection[] = [];
 
   factories(): Record<TransportName, TransportFactory> {
-    const make = (name: TransportName): TransportFactory => (params) => {
-      const conn = new FakeConnection(name, params, name === 'websocket');
-      this.connections.push(conn);
-      return conn;
-    };
+    const make =
+      (name: TransportName): TransportFactory =>
+      (params) => {
+        const conn = new FakeConnection(name, params, name === 'websocket');
+        this.connections.push(conn);
+        return conn;
+      };
     return { sse: make('sse'), websocket: make('websocket'), 'long-poll': make('long-poll') };
   }
 
@@ -84,7 +91,8 @@ export class FakeNetwork {
   last(name?: TransportName): FakeConnection {
     const list = name === undefined ? this.connections : this.connections.filter((c) => c.name === name);
     const conn = list[list.length - 1];
-    if (conn === undefined) throw new Error(`no ${name ?? ''} connection yet; made: ${this.connections.map((c) => c.name).join(', ')}`);
+    if (conn === undefined)
+      throw new Error(`no ${name ?? ''} connection yet; made: ${this.connections.map((c) => c.name).join(', ')}`);
     return conn;
   }
 
