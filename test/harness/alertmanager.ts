@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { launch, type ServerLifecycle } from './lifecycle.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp-dir.js';
@@ -209,34 +210,14 @@ export async function startAlertmanager(opts: StartAlertmanagerOptions = {}): Pr
     ready: () => probeHttp(`${url}/-/ready`, { expectStatus: 200 }),
     readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
   });
-  try {
-    await proc.start();
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
+  const lifecycle = await launch(proc, dir, 'startAlertmanager()');
   const api = `${url}/api/v2`;
-  let stopped = false;
-  return {
+  return Object.assign(lifecycle, {
     url,
     host: HOST,
     port,
     target: `${HOST}:${port}`,
     dir: dir.path,
-    process: proc,
-    get pid() {
-      return proc.pid;
-    },
-    async stop() {
-      stopped = true;
-      await proc.stop();
-      await dir.remove();
-    },
-    async restart() {
-      if (stopped) throw new TypeError(`alertmanager:${port} was stopped for good; start a new one`);
-      await proc.restart();
-    },
-    kill: () => proc.kill(),
     async getAlerts(params = {}) {
       const query = new URLSearchParams();
       for (const matcher of params.filter ?? []) query.append('filter', matcher);
@@ -270,7 +251,7 @@ export async function startAlertmanager(opts: StartAlertmanagerOptions = {}): Pr
     async getSilences() {
       return (await requestJson('GET', `${api}/silences`)) as GettableSilence[];
     },
-  };
+  } satisfies Omit<Alertmanager, keyof ServerLifecycle>);
 }
 
 function toIso(time: Date | string): string {

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { launch, type ServerLifecycle } from './lifecycle.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp-dir.js';
@@ -60,33 +61,13 @@ export async function startNats(opts: StartNatsOptions = {}): Promise<NatsServer
     ready: () => readNatsInfo(HOST, port),
     readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
   });
-  try {
-    await proc.start();
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
-  let stopped = false;
-  return {
+  const lifecycle = await launch(proc, dir, 'startNats()');
+  return Object.assign(lifecycle, {
     host: HOST,
     port,
     url: `nats://${HOST}:${port}`,
     storeDir: dir.path,
-    process: proc,
-    get pid() {
-      return proc.pid;
-    },
-    async stop() {
-      stopped = true;
-      await proc.stop();
-      await dir.remove();
-    },
-    async restart() {
-      if (stopped) throw new TypeError(`nats:${port} was stopped for good; start a new one with startNats()`);
-      await proc.restart();
-    },
-    kill: () => proc.kill(),
-  };
+  } satisfies Omit<NatsServer, keyof ServerLifecycle>);
 }
 
 /**

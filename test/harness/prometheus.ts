@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { launch, type ServerLifecycle } from './lifecycle.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp-dir.js';
@@ -162,37 +163,17 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     ready: () => probeHttp(`${url}/-/ready`, { expectStatus: 200 }),
     readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
   });
-  try {
-    await proc.start();
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
-  let stopped = false;
+  const lifecycle = await launch(proc, dir, 'startPrometheus()');
   const reload = async () => {
     const res = await fetch(`${url}/-/reload`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`POST ${url}/-/reload answered ${res.status}: ${text.slice(0, 500)}`);
   };
-  return {
+  return Object.assign(lifecycle, {
     url,
     host: HOST,
     port,
     dir: dir.path,
-    process: proc,
-    get pid() {
-      return proc.pid;
-    },
-    async stop() {
-      stopped = true;
-      await proc.stop();
-      await dir.remove();
-    },
-    async restart() {
-      if (stopped) throw new TypeError(`prometheus:${port} was stopped for good; start a new one`);
-      await proc.restart();
-    },
-    kill: () => proc.kill(),
     reload,
     async setRules(rulesYaml) {
       await writeFile(rulesFile, normalizeRulesYaml(rulesYaml));
@@ -215,5 +196,5 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
       }
       return answer.data;
     },
-  };
+  } satisfies Omit<Prometheus, keyof ServerLifecycle>);
 }

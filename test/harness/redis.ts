@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { launch, type ServerLifecycle } from './lifecycle.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp-dir.js';
@@ -71,33 +72,13 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisSer
     ready: () => pingRedis(HOST, port),
     readyTimeoutMs: opts.readyTimeoutMs ?? 10_000,
   });
-  try {
-    await proc.start();
-  } catch (error) {
-    await dir.remove();
-    throw error;
-  }
-  let stopped = false;
-  return {
+  const lifecycle = await launch(proc, dir, 'startRedis()');
+  return Object.assign(lifecycle, {
     host: HOST,
     port,
     url: `redis://${HOST}:${port}`,
     dir: dir.path,
-    process: proc,
-    get pid() {
-      return proc.pid;
-    },
-    async stop() {
-      stopped = true;
-      await proc.stop();
-      await dir.remove();
-    },
-    async restart() {
-      if (stopped) throw new TypeError(`redis:${port} was stopped for good; start a new one with startRedis()`);
-      await proc.restart();
-    },
-    kill: () => proc.kill(),
-  };
+  } satisfies Omit<RedisServer, keyof ServerLifecycle>);
 }
 
 /**
