@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizeFilter } from '../core/principal.js';
 import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
@@ -16,49 +17,55 @@ export class SseWriter implements TransportWriter {
   readonly kind = 'sse' as const;
   private closed = false;
 
+  /**
+   * @param res the response, used to end it.
+   * @param socket its socket: the stream is close-delimited (no chunked encoding), so frames are
+   *   written to the socket directly — one write per flush instead of Node's chunk header, data and
+   *   CRLF writev plus its next-tick cork per write.
+   */
   constructor(
     private readonly res: ServerResponse,
+    private readonly socket: Socket,
     private readonly named: boolean,
     private readonly retryMs: number,
   ) {}
 
   write(items: readonly Outbound[]): boolean {
-    if (this.closed) return true;
+    if (this.closed || this.socket.destroyed) return true;
     const chunks = sseChunks(items, this.named);
-    if (chunks.length === 1) return this.res.write(chunks[0]!);
-    this.res.cork();
-    for (const chunk of chunks) this.res.write(chunk);
-    this.res.uncork();
-    return !this.res.writableNeedDrain;
+    if (chunks.length === 1) return this.socket.write(chunks[0]!);
+    this.socket.cork();
+    for (const chunk of chunks) this.socket.write(chunk);
+    this.socket.uncork();
+    return !this.socket.writableNeedDrain;
   }
 
   needsDrain(): boolean {
-    return this.res.writableNeedDrain;
+    return this.socket.writableNeedDrain;
   }
 
   bufferedBytes(): number {
-    return this.res.writableLength;
+    return this.socket.writableLength;
   }
 
   onDrain(callback: () => void): void {
-    this.res.once('drain', callback);
+    this.socket.once('drain', callback);
   }
 
   close(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.res.destroyed || this.res.writableEnded) return;
+    if (this.socket.destroyed || this.res.writableEnded) return;
     if (reason.code === 'shutting_down')
-      this.res.write(
-        sseControl('shutdown', { reason: 'server_shutdown', message: reason.message, retryMs: this.retryMs }),
-      );
+      this.socket.write(sseControl('shutdown', { reason: 'server_shutdown', message: reason.message, retryMs: this.retryMs }));
     else if (reason.code !== 'client_closed' && reason.code !== 'done')
-      this.res.write(sseControl('error', { code: reason.code, message: reason.message }));
+      this.socket.write(sseControl('error', { code: reason.code, message: reason.message }));
+    // Ending a close-delimited response closes the connection once the socket has flushed.
     this.res.end();
-    // A stalled reader never lets `end` finish; do not keep its buffers alive for it.
-    const timer = setTimeout(() => this.res.destroy(), CLOSE_GRACE_MS);
+    // A stalled reader never lets the socket flush; do not keep its buffers alive for it.
+    const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
     timer.unref();
-    this.res.once('finish', () => clearTimeout(timer));
+    this.socket.once('close', () => clearTimeout(timer));
   }
 }
 
@@ -93,6 +100,9 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
   const res = reply.raw;
   const headers: Record<string, string | number | string[]> = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+  // Close-delimited body (no Transfer-Encoding): an event stream ends only when the connection
+  // does, and this lets SseWriter write frames to the socket as they are.
+  res.useChunkedEncodingByDefault = false;
   res.writeHead(200, {
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
@@ -100,11 +110,13 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  res.socket?.setNoDelay(true);
-  res.write(sseRetry(ctx.config.sse.retryMs));
+  res.flushHeaders();
+  const socket = res.socket as Socket;
+  socket.setNoDelay(true);
+  socket.write(sseRetry(ctx.config.sse.retryMs));
 
   const session = ctx.hub.openSession({
-    transport: new SseWriter(res, namedParam === '1', ctx.config.sse.retryMs),
+    transport: new SseWriter(res, socket, namedParam === '1', ctx.config.sse.retryMs),
     ip,
     principal,
     ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }),

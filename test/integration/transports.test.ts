@@ -21,6 +21,8 @@ describe('SSE', () => {
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
     expect(res.headers.get('x-accel-buffering')).toBe('no');
+    // Close-delimited: frames go to the socket as they are, without chunk framing.
+    expect(res.headers.get('transfer-encoding')).toBeNull();
     const reader = res.body!.getReader();
     const { value } = await reader.read();
     expect(new TextDecoder().decode(value)).toMatch(/^retry: 2000\n\n/);
