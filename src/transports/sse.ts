@@ -57,7 +57,9 @@ export class SseWriter implements TransportWriter {
     this.closed = true;
     if (this.socket.destroyed || this.res.writableEnded) return;
     if (reason.code === 'shutting_down')
-      this.socket.write(sseControl('shutdown', { reason: 'server_shutdown', message: reason.message, retryMs: this.retryMs }));
+      this.socket.write(
+        sseControl('shutdown', { reason: 'server_shutdown', message: reason.message, retryMs: this.retryMs }),
+      );
     else if (reason.code !== 'client_closed' && reason.code !== 'done')
       this.socket.write(sseControl('error', { code: reason.code, message: reason.message }));
     // Ending a close-delimited response closes the connection once the socket has flushed.
