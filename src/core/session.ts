@@ -171,14 +171,7 @@ export class Session {
   flush(): void {
     this.flushScheduled = false;
     if (this.state !== 'open' || this.waitingForDrain) return;
-    if (this.queue.length > 0) {
-      const items = this.queue;
-      const count = this.queuedEvents;
-      this.queue = [];
-      this.queuedEvents = 0;
-      this.queuedBytes = 0;
-      this.writeOut(items, count, true);
-    }
+    this.writeQueued();
     if (this.state === 'open' && !this.waitingForDrain) this.hub.advanceCatchup(this, CATCHUP_BUDGET);
   }
 
@@ -204,14 +197,7 @@ export class Session {
       // A deliberate close (shutdown, admin, poll answer) first hands over what is already queued:
       // a long-poll answers with the head as its position, so it must carry every event before it.
       for (const sub of this.subscriptions.values()) this.releaseBatch(sub);
-      if (this.queue.length > 0) {
-        const items = this.queue;
-        const count = this.queuedEvents;
-        this.queue = [];
-        this.queuedEvents = 0;
-        this.queuedBytes = 0;
-        this.writeOut(items, count, true);
-      }
+      this.writeQueued();
     }
     this.state = 'closed';
     this.hub.detach(this);
@@ -252,6 +238,17 @@ export class Session {
       dropped: this.dropped,
       ...(this.userAgent === undefined ? {} : { userAgent: this.userAgent }),
     };
+  }
+
+  /** Hands everything queued to the transport in one write and empties the queue. */
+  private writeQueued(): void {
+    if (this.queue.length === 0) return;
+    const items = this.queue;
+    const count = this.queuedEvents;
+    this.queue = [];
+    this.queuedEvents = 0;
+    this.queuedBytes = 0;
+    this.writeOut(items, count, true);
   }
 
   private push(item: Outbound, events: number, bytes: number): void {

@@ -114,6 +114,18 @@ interface PendingSwap {
 
 const NO_INFO: TransportOpenInfo = { connection: null, epoch: null, heartbeatMs: null };
 
+/** Every counter at zero: a new client's counters, and the status shown before a client exists. */
+export const ZERO_COUNTERS: ClientCounters = Object.freeze({
+  attempts: 0,
+  opens: 0,
+  connectFailures: 0,
+  drops: 0,
+  eventsReceived: 0,
+  duplicatesDropped: 0,
+  resets: 0,
+  transportSwitches: 0,
+});
+
 type MutableCounters = { -readonly [K in keyof ClientCounters]: ClientCounters[K] };
 
 function toTopicList(topics: string | readonly string[], method: string): string[] {
@@ -133,16 +145,7 @@ class Client<M extends object> implements LivegateClient<M> {
   readonly #tracker: StateTracker;
   readonly #envelopes: Emitter<object, LivegateEvent>;
   readonly #lifecycle: Emitter<ClientEvents>;
-  readonly #counters: MutableCounters = {
-    attempts: 0,
-    opens: 0,
-    connectFailures: 0,
-    drops: 0,
-    eventsReceived: 0,
-    duplicatesDropped: 0,
-    resets: 0,
-    transportSwitches: 0,
-  };
+  readonly #counters: MutableCounters = { ...ZERO_COUNTERS };
 
   #generation = 0;
   #active: Attempt | null = null;

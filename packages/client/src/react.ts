@@ -16,7 +16,7 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react';
-import { createClient, type LivegateClient } from './client.js';
+import { createClient, ZERO_COUNTERS, type LivegateClient } from './client.js';
 import { createStore, type StoreOptions, type StoreSnapshot } from './store.js';
 import type {
   ClientOptions,
@@ -49,16 +49,7 @@ const IDLE_STATUS: ClientStatus = Object.freeze({
   lastEventId: null,
   connection: null,
   error: null,
-  counters: Object.freeze({
-    attempts: 0,
-    opens: 0,
-    connectFailures: 0,
-    drops: 0,
-    eventsReceived: 0,
-    duplicatesDropped: 0,
-    resets: 0,
-    transportSwitches: 0,
-  }),
+  counters: ZERO_COUNTERS,
 });
 
 const PENDING: StoreSnapshot<never> = Object.freeze({ status: 'pending', data: undefined, lastEventId: null });
