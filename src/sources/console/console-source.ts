@@ -1,0 +1,420 @@
+/**
+ * The `console` source: follows one streaming cluster through a {@link ConsolePlatform} and
+ * publishes its topics, consumer groups, rates and health on the `console` state topic.
+ *
+ * Three paths change what it publishes:
+ * - **Advisories** (platform change hints) re-read the one topic, or one topic's groups, they name,
+ *   at once: `topic_created`/`topic_deleted`/`group_created`/`group_deleted` within milliseconds.
+ * - **Rounds**, every `metricsIntervalMs`: list every topic (paged), re-read the groups of as many
+ *   topics as the round's budget allows (round-robin, hinted topics first), read the cluster facts,
+ *   measure the canary, then publish the differences and `metrics_updated`. Listing every topic each
+ *   round is also the reconcile for anything an advisory missed; a full sweep of the groups must
+ *   finish within `reconcileIntervalMs` or the health turns `degraded`.
+ * - **The console API** (create/delete) re-reads the topic it changed before answering, so the
+ *   event is on the bus when the caller gets its answer.
+ *
+ * Health is the component `console/<cluster>`: `unhealthy` while the platform is disconnected (the
+ * client notices a stopped server at once, or within two missed pings), `healthy` again on
+ * reconnect, which also starts a round at once to catch up.
+ *
+ * @module
+ */
+import type { EventDraft } from '../../core/event.js';
+import type { Source, SourceContext } from '../source.js';
+import { ConsoleCatalog } from './catalog.js';
+import { ConsoleReducer } from './console-reducer.js';
+import { GroupSchedule } from './group-schedule.js';
+import { LatencyRing } from './latency.js';
+import {
+  CONSOLE_EVENTS,
+  CONSOLE_TOPIC,
+  groupKey,
+  type CanaryLatency,
+  type ConsoleCluster,
+  type ConsoleGroup,
+  type ConsoleMetrics,
+  type ConsoleTopic,
+  type GroupRates,
+  type RoundCost,
+  type TopicRates,
+} from './model.js';
+import { resolveConsoleOptions, type ConsoleSourceOptions, type ResolvedConsoleOptions } from './options.js';
+import {
+  PlatformError,
+  type ChangeHint,
+  type ClusterSample,
+  type ConsolePlatform,
+  type TopicSpec,
+} from './platform.js';
+import { RateTracker } from './rates.js';
+
+/** Lifecycle of {@link ConsoleSource}: `idle` → `running` (start) → `stopped` (stop). */
+export type ConsoleSourceState = 'idle' | 'running' | 'stopped';
+
+/** The console source of one cluster. See the module comment. */
+export class ConsoleSource implements Source {
+  readonly name: string;
+  readonly reducers: readonly ConsoleReducer[];
+  readonly #platform: ConsolePlatform;
+  readonly #options: ResolvedConsoleOptions;
+  readonly #reducer = new ConsoleReducer();
+  readonly #catalog: ConsoleCatalog;
+  readonly #schedule = new GroupSchedule();
+  readonly #rates = new RateTracker();
+  readonly #latency = new LatencyRing();
+  readonly #component: string;
+  /** Topics with a hint re-read in flight, and those hinted again meanwhile. */
+  readonly #hintsRunning = new Set<string>();
+  readonly #hintsAgain = new Map<string, ChangeHint['kind']>();
+  #state: ConsoleSourceState = 'idle';
+  #ctx: SourceContext | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #roundAgain = false;
+  #rounds = 0;
+  #cluster: ClusterSample | null = null;
+  #clusterAt: string | null = null;
+  #lastCost: RoundCost | null = null;
+  #problem: string | null = null;
+
+  constructor(platform: ConsolePlatform, options: ConsoleSourceOptions = {}) {
+    this.#platform = platform;
+    this.#options = resolveConsoleOptions(options);
+    this.name = `console/${this.#options.cluster}`;
+    this.#component = this.name;
+    this.#catalog = new ConsoleCatalog({
+      cluster: this.#options.cluster,
+      updateIntervalMs: this.#options.metricsIntervalMs,
+    });
+    this.reducers = [this.#reducer];
+  }
+
+  /** Cluster name given in the options. */
+  get cluster(): string {
+    return this.#options.cluster;
+  }
+
+  /** Rounds completed so far. */
+  get rounds(): number {
+    return this.#rounds;
+  }
+
+  /** Cost of the last completed round, `null` before the first. */
+  get lastCost(): RoundCost | null {
+    return this.#lastCost;
+  }
+
+  /** Full group sweeps completed, and how long the last one took in ms. */
+  get sweeps(): { completed: number; lastMs: number | null } {
+    return { completed: this.#schedule.sweepsCompleted, lastMs: this.#schedule.lastSweepMs };
+  }
+
+  /** Whether the platform can be asked now; the API answers 503 otherwise. */
+  get connected(): boolean {
+    return this.#platform.connected;
+  }
+
+  async start(ctx: SourceContext): Promise<void> {
+    if (this.#state !== 'idle') throw new TypeError(`ConsoleSource ${this.name}: start() may be called once`);
+    this.#state = 'running';
+    this.#ctx = ctx;
+    // State read back from the bus (another node, or before a restart) is what was published last.
+    const seeded = this.#reducer.state();
+    this.#catalog.seed(seeded.topics, seeded.groups);
+    await this.#platform.start(
+      (status) => {
+        if (this.#state !== 'running') return;
+        if (status.state === 'connected') {
+          this.#problem = null;
+          ctx.setHealth(this.#component, 'healthy', `connected to ${status.server}`);
+          this.#requestRound();
+        } else {
+          ctx.setHealth(this.#component, 'unhealthy', status.detail);
+          // Tell viewers at once; rounds skip the platform while it is away.
+          this.#requestRound();
+        }
+      },
+      (hint) => this.#onHint(hint),
+    );
+    this.#scheduleNextRound();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    clearTimeout(this.#timer);
+    await this.#round?.catch(() => undefined);
+    await this.#platform.close();
+  }
+
+  /** Published topics (from the latest readings), sorted by name. Throws `console_unavailable` when disconnected. */
+  topics(): ConsoleTopic[] {
+    this.#requireConnected();
+    return this.#catalog.topics();
+  }
+
+  /** Published groups, of one topic or all. Throws `console_unavailable`, or `not_found` for an unknown topic. */
+  groups(topic?: string): ConsoleGroup[] {
+    this.#requireConnected();
+    if (topic !== undefined && this.#catalog.topic(topic) === undefined)
+      throw new PlatformError('not_found', `no topic "${topic}"`);
+    return this.#catalog.groups(topic);
+  }
+
+  /** Creates a topic and publishes `topic_created` before resolving with it. */
+  async createTopic(spec: TopicSpec): Promise<ConsoleTopic> {
+    this.#requireConnected();
+    const stamp = this.#catalog.stamp();
+    const topic = await this.#platform.createTopic(spec);
+    await this.#publish(this.#catalog.refreshTopic(topic.name, topic, stamp, this.#options.now()));
+    return topic;
+  }
+
+  /** Deletes a topic and publishes `group_deleted`s and `topic_deleted` before resolving. */
+  async deleteTopic(name: string): Promise<void> {
+    this.#requireConnected();
+    const stamp = this.#catalog.stamp();
+    await this.#platform.deleteTopic(name);
+    await this.#publish(this.#catalog.refreshTopic(name, null, stamp, this.#options.now()));
+  }
+
+  #requireConnected(): void {
+    if (!this.#platform.connected) throw new PlatformError('unreachable', `cluster ${this.cluster} is not reachable`);
+  }
+
+  #scheduleNextRound(): void {
+    if (this.#state !== 'running') return;
+    this.#timer = setTimeout(() => this.#requestRound(), this.#options.metricsIntervalMs);
+    this.#timer.unref?.();
+  }
+
+  /** Runs a round now, or right after the running one; rounds never overlap. */
+  #requestRound(): void {
+    if (this.#state !== 'running') return;
+    if (this.#round !== undefined) {
+      this.#roundAgain = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#round = this.#runRound()
+      .catch((error: unknown) => this.#ctx?.log.warn({ err: error }, 'console round failed'))
+      .finally(() => {
+        this.#round = undefined;
+        if (this.#roundAgain) {
+          this.#roundAgain = false;
+          this.#requestRound();
+        } else this.#scheduleNextRound();
+      });
+  }
+
+  async #runRound(): Promise<void> {
+    const opts = this.#options;
+    const started = opts.now();
+    const round = this.#rounds + 1;
+    if (!this.#platform.connected) {
+      await this.#publish(this.#metricsDrafts(round, [], [], null, null));
+      this.#rounds = round;
+      return;
+    }
+    const requestsAtStart = this.#platform.requests;
+    const deadline = started + opts.roundBudgetMs;
+    const overBudget = (): boolean =>
+      opts.now() >= deadline || this.#platform.requests - requestsAtStart >= opts.maxRequestsPerRound;
+    try {
+      // 1. Every topic, page by page.
+      const topicStamp = this.#catalog.stamp();
+      const listed: ConsoleTopic[] = [];
+      let topicsComplete = true;
+      for await (const page of this.#platform.topics()) {
+        listed.push(...page);
+        if (overBudget()) {
+          topicsComplete = false;
+          break;
+        }
+      }
+      const sampledAt = opts.now();
+      const topicRates = listed.map((t) => this.#rates.sampleTopic(t, sampledAt));
+      const drafts = this.#catalog.reconcileTopics(listed, topicsComplete, topicStamp, sampledAt);
+      await this.#publish(drafts);
+
+      // 2. Groups of as many topics as the budget allows.
+      const needGroups = this.#catalog
+        .topics()
+        .filter((t) => t.consumers > 0)
+        .map((t) => t.name);
+      for (const topic of this.#catalog.topics())
+        if (topic.consumers === 0 && this.#catalog.groups(topic.name).length > 0)
+          await this.#publish(this.#catalog.reconcileGroups(topic.name, [], this.#catalog.stamp(), opts.now()));
+      const order = this.#schedule.order(needGroups, started);
+      let refreshed = 0;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < order.length && !overBudget() && this.#state === 'running') {
+          const topic = order[next++]!;
+          await this.#readGroups(topic, true);
+          this.#schedule.visited(topic, opts.now());
+          refreshed += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(opts.concurrency, order.length) }, worker));
+
+      // 3. Cluster facts and canary (never skipped by the budget: two or three requests).
+      this.#cluster = await this.#platform.cluster();
+      this.#clusterAt = new Date(opts.now()).toISOString();
+      let canary: CanaryLatency | null = null;
+      if (opts.canary && this.#platform.measureLatency !== undefined) {
+        this.#latency.add(await this.#platform.measureLatency(opts.canarySamples));
+        canary = this.#latency.summary();
+      }
+
+      // 4. Rates and cost.
+      const known = new Set(this.#catalog.topics().map((t) => t.name));
+      const groups = this.#catalog.groups();
+      this.#rates.retain(known, new Set(groups.map((g) => groupKey(g.topic, g.name))));
+      const cost: RoundCost = {
+        requests: this.#platform.requests - requestsAtStart,
+        durationMs: opts.now() - started,
+        topicsWithGroupsRefreshed: refreshed,
+        complete: topicsComplete && this.#schedule.remaining === 0,
+      };
+      this.#lastCost = cost;
+      const rates = topicsComplete ? topicRates : this.#rates.topicRates(known);
+      await this.#publish(this.#metricsDrafts(round, rates, this.#rates.groupRates(groups), canary, cost));
+      this.#checkSweep(started);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.#platform.connected) this.#degrade(`round failed: ${message}`);
+      throw error;
+    } finally {
+      this.#rounds = round;
+    }
+  }
+
+  /** Reads every group of a topic and publishes the differences; `sample` also records rates. */
+  async #readGroups(topic: string, sample: boolean): Promise<void> {
+    const stamp = this.#catalog.stamp();
+    const listed: ConsoleGroup[] = [];
+    const at = (): number => this.#options.now();
+    for await (const page of this.#platform.groups(topic)) {
+      for (const { group, delivered } of page) {
+        listed.push(group);
+        if (sample) this.#rates.sampleGroup(group.topic, group.name, delivered, group.lag, at());
+      }
+    }
+    await this.#publish(this.#catalog.reconcileGroups(topic, listed, stamp, at()));
+  }
+
+  /** A hint re-reads its topic at once; hints for a topic already being re-read are coalesced. */
+  #onHint(hint: ChangeHint): void {
+    if (this.#state !== 'running') return;
+    this.#schedule.hint(hint.topic);
+    if (this.#hintsRunning.has(hint.topic)) {
+      const queued = this.#hintsAgain.get(hint.topic);
+      this.#hintsAgain.set(hint.topic, queued === 'topic' ? 'topic' : hint.kind);
+      return;
+    }
+    this.#hintsRunning.add(hint.topic);
+    void this.#applyHint(hint)
+      .catch((error: unknown) => this.#ctx?.log.debug({ err: error, hint }, 'console hint re-read failed'))
+      .finally(() => {
+        this.#hintsRunning.delete(hint.topic);
+        const again = this.#hintsAgain.get(hint.topic);
+        if (again !== undefined) {
+          this.#hintsAgain.delete(hint.topic);
+          this.#onHint({ kind: again, topic: hint.topic });
+        }
+      });
+  }
+
+  async #applyHint(hint: ChangeHint): Promise<void> {
+    if (hint.kind === 'topic') {
+      const stamp = this.#catalog.stamp();
+      const topic = await this.#platform.topic(hint.topic);
+      await this.#publish(this.#catalog.refreshTopic(hint.topic, topic, stamp, this.#options.now()));
+      if (topic !== null && topic.consumers > 0) await this.#readGroups(hint.topic, false);
+    } else {
+      // The topic itself may be new to us (its advisory and the consumer's arrive together).
+      if (this.#catalog.topic(hint.topic) === undefined) {
+        const stamp = this.#catalog.stamp();
+        const topic = await this.#platform.topic(hint.topic);
+        await this.#publish(this.#catalog.refreshTopic(hint.topic, topic, stamp, this.#options.now()));
+      }
+      await this.#readGroups(hint.topic, false);
+    }
+  }
+
+  #clusterHealth(): ConsoleCluster {
+    const c = this.#cluster;
+    return {
+      name: this.#options.cluster,
+      platform: this.#platform.kind,
+      connected: this.#platform.connected,
+      server: c?.server ?? null,
+      version: c?.version ?? null,
+      connections: c?.connections ?? null,
+      jetstream: c?.jetstream ?? null,
+      lagAlertThreshold: this.#options.lagAlertThreshold,
+      updatedAt: this.#clusterAt,
+    };
+  }
+
+  /** `metrics_updated` of a round, split into parts of at most `maxItemsPerEvent` topics plus groups. */
+  #metricsDrafts(
+    round: number,
+    topics: readonly TopicRates[],
+    groups: readonly GroupRates[],
+    canary: CanaryLatency | null,
+    cost: RoundCost | null,
+  ): EventDraft[] {
+    const per = this.#options.maxItemsPerEvent;
+    const parts = Math.max(1, Math.ceil((topics.length + groups.length) / per));
+    const drafts: EventDraft[] = [];
+    for (let part = 0; part < parts; part += 1) {
+      const from = part * per;
+      const to = from + per;
+      const data: ConsoleMetrics = {
+        round,
+        part: part + 1,
+        parts,
+        intervalMs: this.#options.metricsIntervalMs,
+        cluster: part === 0 ? this.#clusterHealth() : null,
+        canary: part === 0 ? canary : null,
+        cost: part === 0 ? cost : null,
+        topics: topics.slice(Math.min(from, topics.length), Math.min(to, topics.length)),
+        groups: groups.slice(Math.max(0, from - topics.length), Math.max(0, to - topics.length)),
+      };
+      drafts.push({
+        topic: CONSOLE_TOPIC,
+        type: CONSOLE_EVENTS.metricsUpdated,
+        source: this.name,
+        labels: { cluster: this.#options.cluster },
+        data,
+      });
+    }
+    return drafts;
+  }
+
+  /** A sweep slower than the reconcile interval means the budget is too small for the cluster. */
+  #checkSweep(now: number): void {
+    const startedAt = this.#schedule.sweepStartedAt;
+    const late = startedAt !== undefined && now - startedAt > this.#options.reconcileIntervalMs;
+    if (late)
+      this.#degrade(
+        `a full sweep of consumer groups takes over ${this.#options.reconcileIntervalMs} ms; raise console.maxRequestsPerRound`,
+      );
+    else if (this.#problem !== null) {
+      this.#problem = null;
+      this.#ctx?.setHealth(this.#component, 'healthy', `connected to ${this.#cluster?.server ?? 'unknown'}`);
+    }
+  }
+
+  #degrade(problem: string): void {
+    this.#problem = problem;
+    this.#ctx?.setHealth(this.#component, 'degraded', problem);
+  }
+
+  async #publish(drafts: readonly EventDraft[]): Promise<void> {
+    if (drafts.length === 0 || this.#ctx === undefined) return;
+    await this.#ctx.publish(drafts);
+  }
+}
