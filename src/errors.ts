@@ -39,6 +39,19 @@ export const ERRORS = {
   method_not_allowed: { status: 405, retry: false, message: 'method not allowed' },
   unauthorized: { status: 401, closeCode: 4001, retry: false, message: 'authentication required' },
   forbidden: { status: 403, closeCode: 4003, retry: false, message: 'not allowed' },
+  invalid_token: { status: 401, closeCode: 4001, retry: false, message: 'the token is not valid' },
+  token_expired: { status: 401, closeCode: 4001, retry: false, message: 'the token has expired; get a new one' },
+  write_forbidden: {
+    status: 403,
+    retry: false,
+    message: 'writes are accepted only from loopback and auth.writeAllowFrom, or with credentials',
+  },
+  auth_unavailable: {
+    status: 503,
+    retry: true,
+    message: 'the token could not be checked: the key set (auth.jwt.jwksUrl) is unreachable',
+  },
+  rate_limited: { status: 429, closeCode: 1008, retry: true, message: 'too many requests; slow down' },
   origin_not_allowed: { status: 403, closeCode: 1008, retry: false, message: 'origin not allowed' },
   transport_disabled: { status: 404, retry: false, message: 'this transport is disabled on the server' },
   too_many_connections: { status: 503, retry: true, message: 'server connection limit reached' },
@@ -86,12 +99,19 @@ export class LivegateError extends Error {
   readonly code: ErrorCode;
   /** The input field at fault (`topics[2]`, `labels.team`, `since`), when there is one. */
   readonly field: string | undefined;
+  /** Seconds the client should wait, when the error knows better than the configured default (rate limits). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { field?: string; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { field?: string; cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message ?? ERRORS[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LivegateError';
     this.code = code;
     this.field = options?.field;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   /** HTTP status for this error. */

@@ -1,20 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { LivegateError } from '../errors.js';
-import { ANONYMOUS, type Principal } from '../core/principal.js';
+import { ALL_GRANTS, ANONYMOUS, createPrincipal, READ_GRANTS, type Principal } from '../core/principal.js';
 
 /** The principal of a caller holding the admin token. */
-const ADMIN: Principal = Object.freeze({
-  id: 'admin',
-  kind: 'token',
-  topics: null,
-  forced: null,
-  canPublish: true,
-  isAdmin: true,
-});
+const ADMIN: Principal = createPrincipal({ id: 'admin', kind: 'token', grants: ALL_GRANTS });
 
 /** An anonymous reader while an admin token protects publishing and administration. */
-const READER: Principal = Object.freeze({ ...ANONYMOUS, canPublish: false, isAdmin: false });
+const READER: Principal = createPrincipal({ id: 'anonymous', kind: 'anonymous', grants: READ_GRANTS });
 
 /**
  * Establishes the principal of a request or handshake. This is the only place that reads

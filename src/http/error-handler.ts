@@ -39,7 +39,7 @@ export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: nu
       livegate = new LivegateError('internal');
     }
     if (ERRORS[livegate.code].retry && (livegate.status === 429 || livegate.status === 503))
-      void reply.header('retry-after', String(retryAfterSeconds));
+      void reply.header('retry-after', String(livegate.retryAfterSeconds ?? retryAfterSeconds));
     void reply.status(livegate.status).type('application/json; charset=utf-8').send(livegate.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

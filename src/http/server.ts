@@ -28,6 +28,7 @@ import { OriginPolicy } from './origin-policy.js';
 import { registerConnectionRoutes } from './routes/connections.js';
 import { registerProbeRoutes } from './routes/probes.js';
 import { registerPublishRoute } from './routes/publish.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 /** Options of {@link startLivegate}. */
 export interface LivegateOptions {
@@ -150,6 +151,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     },
   });
   installErrorHandling(app, config.limits.retryAfterSeconds, log);
+  installSecurityHeaders(app, false);
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origins.allows(origin, undefined)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],

@@ -293,7 +293,7 @@ export function rejectHandshake(socket: Duplex, error: LivegateError, retryAfter
   const body = JSON.stringify(error.toBody());
   const retry =
     ERRORS[error.code].retry && (error.status === 429 || error.status === 503)
-      ? `Retry-After: ${retryAfterSeconds}\r\n`
+      ? `Retry-After: ${error.retryAfterSeconds ?? retryAfterSeconds}\r\n`
       : '';
   // Once the answer is out the socket goes, even if the peer never closes its side.
   socket.once('finish', () => socket.destroy());
