@@ -4,11 +4,7 @@
  * cannot disagree.
  */
 
-import {
-  parseAlertmanagerTargets,
-  type AlertmanagerTarget,
-  type AlertmanagerTargetInput,
-} from '../sources/alertmanager/watcher-config.js';
+import { parseAlertmanagerTargets, type AlertmanagerTarget, type AlertmanagerTargetInput } from './alertmanagers.js';
 
 /**
  * Kinds of value a key can hold. `json` is a structured value (a list of objects) checked by the
@@ -137,7 +133,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 30_000,
     min: 100,
     max: 3_600_000,
-    doc: 'Heartbeat interval on idle SSE and WebSocket connections.',
+    doc: 'Heartbeat interval on idle SSE connections.',
   },
   {
     key: 'sse.retryMs',
@@ -153,7 +149,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 54_000,
     min: 100,
     max: 3_600_000,
-    doc: 'WebSocket protocol ping interval.',
+    doc: 'WebSocket protocol ping interval; also the `heartbeat` op interval on idle WebSocket connections.',
   },
   {
     key: 'ws.idleTimeoutMs',

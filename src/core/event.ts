@@ -43,8 +43,5 @@ export interface LiveEvent extends StampedDraft {
   readonly seq: number;
 }
 
-/** The topics whose current state the hub keeps and sends as a `snapshot` to new subscribers. */
-export const STATE_TOPICS_BUILTIN = ['alerts', 'silences', 'health', 'stats'] as const;
-
 /** Event type of the synthetic event carrying a state topic's current state. */
 export const SNAPSHOT_TYPE = 'snapshot';

@@ -1,44 +1,36 @@
-import type { Bus } from '../bus/bus.js';
-import { MemoryBus } from '../bus/memory-bus.js';
 import { LivegateError } from '../errors.js';
+import type { Bus, BusHealth } from './bus.js';
+import { systemClock, type Clock } from './clock.js';
+import { DemandTracker, type DemandSpec } from './demand.js';
 import { Dispatcher } from './dispatcher.js';
 import { stampDraft } from './draft-validation.js';
 import { SNAPSHOT_TYPE, type LiveEvent, type StampedDraft } from './event.js';
-import { formatEventId, parseEventId } from './event-id.js';
+import { formatEventId } from './event-id.js';
 import type { CompiledFilter } from './filter.js';
-import type { CloseReason, Outbound, TransportKind } from './outbound.js';
+import { NOOP_OBSERVER, type HubObserver } from './observer.js';
+import type { CloseReason, Outbound } from './outbound.js';
 import { ReplayWindow, type ReplayWindowOptions } from './replay-window.js';
+import { resumePoint, safeResumePosition, truncate, type ResetReason, type ResumePoint } from './resume.js';
 import { SerializedEvent } from './serialized-event.js';
-import { Session, type QueueLimits, type SessionInit } from './session.js';
+import { Session, type QueueLimits, type SessionHost, type SessionInfo, type SessionInit } from './session.js';
 import type { StateReducer } from './state-topic.js';
 import { Subscription, type BatchOptions } from './subscription.js';
 import { TimerWheel } from './timer-wheel.js';
 
-/** Hooks the hub calls for metrics; the HTTP layer implements them with prom-client. */
-export interface HubObserver {
-  published(event: LiveEvent): void;
-  /**
-   * Items handed to a transport at monotonic time `now` (ms). `live` is false for replayed
-   * (catch-up) items, whose age is not a delivery latency.
-   */
-  delivered(kind: TransportKind, items: readonly Outbound[], now: number, live: boolean): void;
-  sessionOpened(kind: TransportKind): void;
-  sessionClosed(kind: TransportKind, seconds: number, reason: string): void;
-  slowConsumer(kind: TransportKind, dropped: number): void;
-}
-
-const NOOP_OBSERVER: HubObserver = {
-  published() {},
-  delivered() {},
-  sessionOpened() {},
-  sessionClosed() {},
-  slowConsumer() {},
-};
+export type { HubObserver } from './observer.js';
+export type { ResetReason, ResumePoint } from './resume.js';
 
 /** Options of a {@link Hub}. */
 export interface HubOptions {
-  /** The bus. Defaults to a new {@link MemoryBus}. */
-  bus?: Bus;
+  /** The bus (see `createBus` in `src/bus/`). Required: the core does not pick an implementation. */
+  bus: Bus;
+  /** Monotonic clock for sessions, delivery latency and the wheel. Defaults to `performance.now()`. */
+  clock?: Clock;
+  /**
+   * The timer wheel for heartbeats, timeouts and batch flushes. Defaults to a wheel on `clock` with
+   * 25 ms ticks and 4,096 slots; a test passes one it advances itself.
+   */
+  timers?: TimerWheel;
   /** Replay window bounds. Defaults to 10,000 events / 64 MiB. */
   window?: ReplayWindowOptions;
   /** Per-connection queue bounds. Defaults to 256 events / 1 MiB. */
@@ -49,6 +41,12 @@ export interface HubOptions {
   observer?: HubObserver;
   /** Default `source` of drafts without one. Defaults to `api`. */
   defaultSource?: string;
+  /**
+   * Told about a failure inside a task the hub runs for others (a source's release hook, a demand
+   * listener, a timer task of the default wheel); the hub goes on. Defaults to `console.error`; the
+   * server passes its logger.
+   */
+  onError?: (err: unknown, context: string) => void;
 }
 
 /** What a subscribe call asks for. */
@@ -63,36 +61,46 @@ export interface SubscribeRequest {
   readonly announce?: (subscriptionId: string) => void;
 }
 
-/** Why a resuming subscription was reset instead. */
-export type ResetReason = 'epoch_changed' | 'window_trimmed' | 'unknown_position';
+/** Replay window figures for `/api/v2/info`, metrics and stats. */
+export interface WindowInfo {
+  readonly events: number;
+  readonly bytes: number;
+  readonly firstSeq: number;
+  readonly headSeq: number;
+}
 
 /**
  * The core: validates and stamps drafts, appends them to the bus, and turns the bus's ordered
- * stream into deliveries. Owns the replay window, the state reducers, the dispatcher, the
- * sessions and the shared timer wheel. Knows subscriptions, never sockets.
+ * stream into deliveries (bus → hub → dispatcher → session queue → writer). Owns the replay
+ * window, the state reducers, the dispatcher, the sessions and the shared timer wheel, all private;
+ * the layers above use its methods. Knows subscriptions, never sockets.
  */
 export class Hub {
-  readonly bus: Bus;
-  readonly window: ReplayWindow;
-  readonly dispatcher = new Dispatcher();
-  readonly timers = new TimerWheel({ tickMs: 25, slots: 4096 });
-  readonly sessions = new Map<string, Session>();
-  readonly observer: HubObserver;
+  private readonly bus: Bus;
+  private readonly clock: Clock;
+  private readonly timers: TimerWheel;
+  private readonly window: ReplayWindow;
+  private readonly dispatcher = new Dispatcher();
+  private readonly sessions = new Map<string, Session>();
+  private readonly observer: HubObserver;
   private readonly reducers = new Map<string, StateReducer>();
+  private readonly demand: DemandTracker;
   private readonly queueLimits: QueueLimits;
   private readonly maxSubscriptions: number;
   private readonly defaultSource: string;
-  private readonly liveListeners = new Set<(event: SerializedEvent) => void>();
+  private readonly onError: (err: unknown, context: string) => void;
+  private readonly host: SessionHost;
   private dirty: Session[] = [];
   private flushPending = false;
   private nextSessionId = 1;
   private started = false;
   private headId = '';
-  /** Events published since start, by anyone through this hub's bus. */
+  /** Events received from the bus since start (replayed history included). */
   publishedCount = 0;
 
-  constructor(options: HubOptions = {}) {
-    this.bus = options.bus ?? new MemoryBus();
+  constructor(options: HubOptions) {
+    this.bus = options.bus;
+    this.clock = options.clock ?? systemClock;
     this.window = new ReplayWindow(options.window);
     this.queueLimits = {
       maxEvents: options.queue?.maxEvents ?? 256,
@@ -101,6 +109,26 @@ export class Hub {
     this.maxSubscriptions = options.maxSubscriptionsPerSession ?? 32;
     this.observer = options.observer ?? NOOP_OBSERVER;
     this.defaultSource = options.defaultSource ?? 'api';
+    this.onError = options.onError ?? ((err, context) => console.error(`livegate: ${context} failed`, err));
+    this.demand = new DemandTracker(this.onError);
+    this.timers =
+      options.timers ??
+      new TimerWheel({
+        tickMs: 25,
+        slots: 4096,
+        now: () => this.clock.now(),
+        onError: (err) => this.onError(err, 'timer task'),
+      });
+    // The session's upward interface; closures keep the hub's internals private.
+    this.host = {
+      clock: this.clock,
+      timers: this.timers,
+      observer: this.observer,
+      requestFlush: (session) => this.requestFlush(session),
+      advanceCatchup: (session, budget) => this.advanceCatchup(session, budget),
+      slowConsumer: (session) => this.slowConsumer(session),
+      detach: (session) => this.detach(session),
+    };
   }
 
   /** Registers a state topic's reducer. Only before {@link start}. */
@@ -110,17 +138,29 @@ export class Hub {
     this.reducers.set(reducer.topic, reducer);
   }
 
+  /**
+   * Registers a demand listener: it is told when the first subscription naming one of its topics
+   * appears and when the last one goes. Only before {@link start}.
+   */
+  registerDemand(spec: DemandSpec): void {
+    if (this.started) throw new Error('Hub: demand must be registered before start');
+    this.demand.register(spec);
+  }
+
   /** Topics that keep state and send snapshots. */
   get stateTopics(): string[] {
     return [...this.reducers.keys()];
   }
 
-  /** Starts the bus. */
+  /**
+   * Starts the bus. The bus replays the history it retains before this resolves, so the replay
+   * window and the state reducers are filled before the server serves anyone.
+   */
   async start(): Promise<void> {
     if (this.started) return;
-    await this.bus.start((events) => this.onBusEvents(events));
-    this.started = true;
     this.headId = formatEventId(this.bus.epoch, 0);
+    await this.bus.start((events) => this.onBusEvents(events), null);
+    this.started = true;
   }
 
   /** Id of the newest event (or `<epoch>-0` before any): where a fresh subscriber starts. */
@@ -128,10 +168,31 @@ export class Hub {
     return this.headId;
   }
 
+  /** The bus epoch: ids of another epoch are answered with a `reset`. */
+  get epoch(): string {
+    return this.bus.epoch;
+  }
+
+  /** The bus kind (`memory`, `redis`), for logs and `/api/v2/info`. */
+  get busKind(): string {
+    return this.bus.kind;
+  }
+
+  /** Current bus health. */
+  busHealth(): BusHealth {
+    return this.bus.health();
+  }
+
+  /** Calls `listener` on every change of bus health; returns a function that removes it. */
+  onBusHealth(listener: (health: BusHealth) => void): () => void {
+    return this.bus.onHealth(listener);
+  }
+
   /** Validates, stamps and appends drafts (an object or an array). Resolves to their ids. */
   async publish(input: unknown, defaultSource = this.defaultSource): Promise<string[]> {
     const drafts = this.stamp(input, defaultSource);
-    const events = this.bus instanceof MemoryBus ? this.bus.appendSync(drafts) : await this.bus.append(drafts);
+    // A memory bus dispatches inside append, synchronously, before this await resumes.
+    const events = await this.bus.append(drafts);
     return events.map((e) => e.id);
   }
 
@@ -144,18 +205,85 @@ export class Hub {
     return [stampDraft(input, now, defaultSource)];
   }
 
-  /** Calls `listener` for every event after it is dispatched (long-poll waiters, stats). */
-  onEvent(listener: (event: SerializedEvent) => void): () => void {
-    this.liveListeners.add(listener);
-    return () => this.liveListeners.delete(listener);
-  }
-
   /** Opens a session for a new connection. Limits are checked by the caller. */
   openSession(init: SessionInit): Session {
-    const session = new Session(`c${this.nextSessionId++}`, this, init, this.queueLimits);
+    const session = new Session(`c${this.nextSessionId++}`, this.host, init, this.queueLimits);
     this.sessions.set(session.id, session);
     this.observer.sessionOpened(session.kind);
     return session;
+  }
+
+  /** The open session with this id, if any. */
+  getSession(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Every open session. */
+  listSessions(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Number of open sessions. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** The connections-list rows. */
+  sessionInfo(): SessionInfo[] {
+    return this.listSessions().map((s) => s.info());
+  }
+
+  /** Closes one session; `false` when there is none with that id. */
+  closeSession(id: string, reason: CloseReason): boolean {
+    const session = this.sessions.get(id);
+    if (session === undefined) return false;
+    session.close(reason);
+    return true;
+  }
+
+  /** Number of event subscriptions in the dispatcher. */
+  get subscriptionCount(): number {
+    return this.dispatcher.size;
+  }
+
+  /** Events queued in session queues, summed. */
+  get queuedCount(): number {
+    let queued = 0;
+    for (const s of this.sessions.values()) queued += s.queued;
+    return queued;
+  }
+
+  /** Replay window figures. */
+  windowInfo(): WindowInfo {
+    const w = this.window;
+    return { events: w.length, bytes: w.size, firstSeq: w.firstSeq, headSeq: w.headSeq };
+  }
+
+  /** The events in the replay window, oldest first (diagnostics and tests). */
+  windowEvents(): SerializedEvent[] {
+    const out: SerializedEvent[] = new Array(this.window.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.window.at(i);
+    return out;
+  }
+
+  /** Monotonic time on the hub's clock. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Fires the timer tasks that are due by now; the wheel's own interval normally does this. */
+  advanceTimers(): void {
+    this.timers.advance();
+  }
+
+  /** Where a subscription resuming from `since` would start (see `core/resume.ts`). */
+  resumePointOf(since: string): ResumePoint {
+    return resumePoint(since, this.bus.epoch, this.window);
+  }
+
+  /** The position a session may safely resume from (sent with heartbeats); see `core/resume.ts`. */
+  resumePosition(session: Session): string | null {
+    return safeResumePosition(session.subscriptions.values(), this.headId);
   }
 
   /**
@@ -164,46 +292,54 @@ export class Hub {
    * preceded by a `reset` when a resume was asked for but is impossible.
    */
   subscribe(session: Session, request: SubscribeRequest): Subscription {
-    if (session.subscriptions.size >= this.maxSubscriptions) {
-      throw new LivegateError(
-        'too_many_subscriptions',
-        `at most ${this.maxSubscriptions} subscriptions per connection`,
-      );
-    }
-    let position: { seq: number } | null = null;
-    let reset: ResetReason | null = null;
-    if (request.since !== undefined) {
-      const parsed = parseEventId(request.since);
-      if (parsed === null)
-        throw new LivegateError('invalid_event_id', `"${truncate(request.since)}" is not a livegate event id`, {
-          field: 'since',
-        });
-      if (parsed.epoch !== this.bus.epoch) reset = 'epoch_changed';
-      else {
-        const found = this.window.lookup(parsed.seq);
-        if (found.kind === 'trimmed') reset = 'window_trimmed';
-        else if (found.kind === 'ahead') reset = 'unknown_position';
-        else position = parsed;
-      }
-    }
+    this.checkSubscriptionRoom(session);
+    const point = request.since === undefined ? null : resumePoint(request.since, this.bus.epoch, this.window);
     const sub = new Subscription(session.newSubscriptionId(), request.filter, request.batch ?? null);
     session.subscriptions.set(sub.id, sub);
     request.announce?.(sub.id);
-    if (position !== null) {
+    if (point?.kind === 'replay') {
       sub.mode = 'catchup';
-      sub.cursor = position.seq;
+      sub.cursor = point.seq;
       session.scheduleFlush();
     } else {
-      if (reset !== null)
-        session.pushUnbounded({
-          kind: 'control',
-          name: 'reset',
-          sub: sub.id,
-          data: { reason: reset, lastEventId: this.headId },
-        });
+      if (point?.kind === 'reset') this.sendReset(session, sub, point.reason);
       this.sendSnapshots(session, sub);
     }
     this.dispatcher.add(session, sub);
+    this.demand.added(sub.filter);
+    return sub;
+  }
+
+  /**
+   * Adds a subscription a source serves itself (a subscribe extension such as `metrics`): it counts
+   * toward the connection's limit and appears in the connections list, but receives no bus events.
+   * `open` runs with its id and returns the hook run when it ends.
+   */
+  subscribeExtension(
+    session: Session,
+    key: string,
+    filter: CompiledFilter,
+    open: (subscriptionId: string) => () => void,
+  ): Subscription {
+    this.checkSubscriptionRoom(session);
+    const sub = new Subscription(session.newSubscriptionId(), filter, null, key);
+    session.subscriptions.set(sub.id, sub);
+    let release: () => void;
+    try {
+      release = open(sub.id);
+    } catch (err) {
+      session.subscriptions.delete(sub.id);
+      throw err;
+    }
+    sub.setRelease(() => {
+      try {
+        release();
+      } catch (err) {
+        this.onError(err, `release of a ${key} subscription`);
+      }
+    });
+    // Ended (or its connection closed) while it was being opened: release it now.
+    if (session.state !== 'open' || session.subscriptions.get(sub.id) !== sub) sub.release();
     return sub;
   }
 
@@ -217,28 +353,64 @@ export class Hub {
         { field: 'subscription' },
       );
     session.releaseBatch(sub);
-    sub.closed = true;
+    sub.release();
     session.subscriptions.delete(subscriptionId);
+    this.removeFromDispatch(sub);
+  }
+
+  /** Closes every session with `reason` (used at shutdown) and stops the timers and the bus. */
+  async stop(reason: CloseReason): Promise<void> {
+    // Each close hands over what is queued before the notice (see Session.close).
+    for (const session of [...this.sessions.values()]) session.close(reason);
+    this.timers.stop();
+    await this.bus.stop();
+  }
+
+  /** Builds the snapshot event of one state topic for one subscription. */
+  snapshotEvent(topic: string, filter: CompiledFilter): SerializedEvent | null {
+    const reducer = this.reducers.get(topic);
+    if (reducer === undefined) return null;
+    const data = reducer.snapshot((labels) => filter.matchesLabels(labels));
+    const event: LiveEvent = {
+      id: this.headId,
+      seq: this.window.headSeq,
+      topic,
+      type: SNAPSHOT_TYPE,
+      source: 'livegate',
+      time: new Date().toISOString(),
+      labels: {},
+      data,
+    };
+    return new SerializedEvent(event, this.clock.now());
+  }
+
+  private checkSubscriptionRoom(session: Session): void {
+    if (session.subscriptions.size >= this.maxSubscriptions) {
+      throw new LivegateError(
+        'too_many_subscriptions',
+        `at most ${this.maxSubscriptions} subscriptions per connection`,
+      );
+    }
+  }
+
+  private removeFromDispatch(sub: Subscription): void {
+    if (sub.extension !== null) return;
     this.dispatcher.remove(sub);
+    this.demand.removed(sub.filter);
   }
 
   /**
    * Reads the replay window for a session's catching-up subscriptions, up to `budget` events per
    * subscription per pass, writing straight to the transport while it has room.
    */
-  advanceCatchup(session: Session, budget: number): void {
+  private advanceCatchup(session: Session, budget: number): void {
     for (const sub of session.subscriptions.values()) {
       if (sub.mode !== 'catchup' || session.blocked || session.state !== 'open') continue;
       const start = this.window.indexAfter(sub.cursor);
       if (start === null) {
         // The window moved past the cursor while this client caught up slowly.
         sub.mode = 'live';
-        session.pushUnbounded({
-          kind: 'control',
-          name: 'reset',
-          sub: sub.id,
-          data: { reason: 'window_trimmed', lastEventId: this.headId },
-        });
+        this.sendReset(session, sub, 'window_trimmed');
         this.sendSnapshots(session, sub);
         continue;
       }
@@ -256,7 +428,7 @@ export class Hub {
   }
 
   /** Queues a session for this tick's flush pass. */
-  requestFlush(session: Session): void {
+  private requestFlush(session: Session): void {
     this.dirty.push(session);
     if (this.flushPending) return;
     this.flushPending = true;
@@ -264,9 +436,8 @@ export class Hub {
   }
 
   /** Closes a session whose queue overflowed. */
-  slowConsumer(session: Session): void {
-    const dropped = session.queued;
-    this.observer.slowConsumer(session.kind, dropped);
+  private slowConsumer(session: Session): void {
+    this.observer.slowConsumer(session.kind, session.queued);
     session.close({
       code: 'slow_consumer',
       message: 'client did not read fast enough; resume from the last event id',
@@ -275,37 +446,19 @@ export class Hub {
   }
 
   /** Called by a session as it closes: forgets it everywhere. */
-  detach(session: Session): void {
+  private detach(session: Session): void {
     if (!this.sessions.delete(session.id)) return;
-    for (const sub of session.subscriptions.values()) this.dispatcher.remove(sub);
-    this.observer.sessionClosed(session.kind, (performance.now() - session.openedMono) / 1000, 'closed');
+    for (const sub of session.subscriptions.values()) this.removeFromDispatch(sub);
+    this.observer.sessionClosed(session.kind, (this.clock.now() - session.openedMono) / 1000, 'closed');
   }
 
-  /** Closes every session with `reason` (used at shutdown) and stops the timers and the bus. */
-  async stop(reason: CloseReason): Promise<void> {
-    // Each close hands over what is queued before the notice (see Session.close).
-    for (const session of [...this.sessions.values()]) session.close(reason);
-    this.timers.stop();
-    await this.bus.stop();
-  }
-
-  /** Builds the snapshot event of one state topic for one subscription. */
-  snapshotEvent(topic: string, filter: CompiledFilter): SerializedEvent | null {
-    const reducer = this.reducers.get(topic);
-    if (reducer === undefined) return null;
-    const data = reducer.snapshot((labels) => filter.matchesLabels(labels));
-    const seq = this.window.headSeq;
-    const event: LiveEvent = {
-      id: this.headId,
-      seq,
-      topic,
-      type: SNAPSHOT_TYPE,
-      source: 'livegate',
-      time: new Date().toISOString(),
-      labels: {},
-      data,
-    };
-    return new SerializedEvent(event, performance.now());
+  private sendReset(session: Session, sub: Subscription, reason: ResetReason): void {
+    session.pushUnbounded({
+      kind: 'control',
+      name: 'reset',
+      sub: sub.id,
+      data: { reason, lastEventId: this.headId },
+    });
   }
 
   private sendSnapshots(session: Session, sub: Subscription): void {
@@ -324,7 +477,7 @@ export class Hub {
   };
 
   private onBusEvents(events: readonly LiveEvent[]): void {
-    const now = performance.now();
+    const now = this.clock.now();
     for (const event of events) {
       const serialized = new SerializedEvent(event, now);
       this.window.append(serialized);
@@ -333,11 +486,6 @@ export class Hub {
       this.reducers.get(event.topic)?.apply(event);
       this.observer.published(event);
       this.dispatcher.dispatch(serialized);
-      for (const listener of this.liveListeners) listener(serialized);
     }
   }
-}
-
-function truncate(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }

@@ -13,6 +13,11 @@ export type Outbound =
   | { readonly kind: 'event'; readonly sub: string; readonly event: SerializedEvent }
   /** Several events for one subscription, sent as one `events` message where the transport can. */
   | { readonly kind: 'batch'; readonly sub: string; readonly events: readonly SerializedEvent[] }
+  /**
+   * A message a source sends on a stream it serves (a metric sample, a console line): an SSE
+   * event named `name`, or a WebSocket op `name` with the JSON `data`. `json` is `data` serialized.
+   */
+  | { readonly kind: 'message'; readonly name: string; readonly sub?: string; readonly json: string }
   /** A control message; `sub` names the subscription it concerns, if any. */
   | {
       readonly kind: 'control';

@@ -1,9 +1,38 @@
-import type { Hub } from './hub.js';
+import type { Clock } from './clock.js';
+import type { HubObserver } from './observer.js';
 import type { CloseReason, ControlName, Outbound, TransportKind, TransportWriter } from './outbound.js';
 import type { Principal } from './principal.js';
 import type { SerializedEvent } from './serialized-event.js';
 import type { Subscription } from './subscription.js';
-import type { TimerHandle } from './timer-wheel.js';
+import type { TimerHandle, TimerWheel } from './timer-wheel.js';
+
+/**
+ * What a session reports upward to, handed to it by the hub when it opens. The session never
+ * imports the hub: data flows hub → dispatcher → session queue → writer, and the session talks back
+ * only through this interface.
+ */
+export interface SessionHost {
+  /** Monotonic time. */
+  readonly clock: Clock;
+  /** The shared timer wheel (batch flushes and the session's own timers). */
+  readonly timers: TimerWheel;
+  /** Metrics hooks. */
+  readonly observer: HubObserver;
+  /** Puts the session on this tick's flush pass. */
+  requestFlush(session: Session): void;
+  /** Reads the replay window for the session's catching-up subscriptions, up to `budget` events each. */
+  advanceCatchup(session: Session, budget: number): void;
+  /** The session's queue overflowed: cut it off. */
+  slowConsumer(session: Session): void;
+  /** The session closed: forget it everywhere. */
+  detach(session: Session): void;
+}
+
+/**
+ * The timers a session may hold, one per purpose: the idle `heartbeat` (SSE and WebSocket), the
+ * WebSocket `keepalive` (protocol pings and the idle timeout) and a long-poll's `timeout`.
+ */
+export type SessionTimer = 'heartbeat' | 'keepalive' | 'timeout';
 
 /** Limits of one session's outbound queue. */
 export interface QueueLimits {
@@ -38,6 +67,8 @@ export interface SessionInfo {
     sources: readonly string[];
     match: readonly string[];
     mode: string;
+    /** The subscribe extension (`metrics`) of a subscription a source serves. */
+    extension?: string;
   }[];
   readonly queued: number;
   readonly bufferedBytes: number;
@@ -61,19 +92,18 @@ export class Session {
   readonly principal: Principal;
   readonly userAgent: string | undefined;
   readonly openedAt = Date.now();
-  readonly openedMono = performance.now();
+  readonly openedMono: number;
   state: SessionState = 'open';
   /** Events delivered to the transport. */
   sent = 0;
   /** Events dropped because the session was closed as a slow consumer. */
   dropped = 0;
-  /** Last time a heartbeat or event went out (for heartbeats: only idle sessions get one). */
-  lastWriteMono = performance.now();
-  /** Timer for the next heartbeat, owned by the transport layer. */
-  heartbeatTimer: TimerHandle | undefined;
+  /** Last monotonic time a heartbeat or event went out (for heartbeats: only idle sessions get one). */
+  lastWriteMono: number;
   readonly subscriptions = new Map<string, Subscription>();
 
-  private readonly hub: Hub;
+  private readonly host: SessionHost;
+  private readonly timers: Partial<Record<SessionTimer, TimerHandle>> = {};
   private readonly limits: QueueLimits;
   private queue: Outbound[] = [];
   private queuedEvents = 0;
@@ -83,9 +113,11 @@ export class Session {
   private nextSubId = 1;
   private closeListeners: ((reason: CloseReason) => void)[] = [];
 
-  constructor(id: string, hub: Hub, init: SessionInit, limits: QueueLimits) {
+  constructor(id: string, host: SessionHost, init: SessionInit, limits: QueueLimits) {
     this.id = id;
-    this.hub = hub;
+    this.host = host;
+    this.openedMono = host.clock.now();
+    this.lastWriteMono = this.openedMono;
     this.transport = init.transport;
     this.ip = init.ip;
     this.principal = init.principal;
@@ -124,7 +156,7 @@ export class Session {
       sub.pending.push(event);
       if (sub.pending.length >= sub.batch.max) this.releaseBatch(sub);
       else if (sub.pending.length === 1)
-        sub.batchTimer = this.hub.timers.schedule(sub.batch.ms, () => this.releaseBatch(sub));
+        sub.batchTimer = this.host.timers.schedule(sub.batch.ms, () => this.releaseBatch(sub));
       return;
     }
     this.push({ kind: 'event', sub: sub.id, event }, 1, event.size);
@@ -134,6 +166,19 @@ export class Session {
   control(name: ControlName, data: Readonly<Record<string, unknown>>, sub?: string): void {
     if (this.state !== 'open') return;
     this.push(sub === undefined ? { kind: 'control', name, data } : { kind: 'control', name, data, sub }, 0, 64);
+  }
+
+  /**
+   * Queues a source's message (see {@link Outbound} `message`); it counts toward the queue bound
+   * like an event, so a reader too slow for a source's stream is cut off like any slow consumer.
+   */
+  message(name: string, json: string, sub?: string): void {
+    if (this.state !== 'open') return;
+    this.push(
+      sub === undefined ? { kind: 'message', name, json } : { kind: 'message', name, json, sub },
+      1,
+      json.length,
+    );
   }
 
   /** Queues items that bypass the queue bound (snapshots, replay); used by the hub. */
@@ -146,7 +191,7 @@ export class Session {
   /** Moves a subscription's pending batch into the queue. */
   releaseBatch(sub: Subscription): void {
     if (sub.batchTimer !== undefined) {
-      this.hub.timers.cancel(sub.batchTimer);
+      this.host.timers.cancel(sub.batchTimer);
       sub.batchTimer = undefined;
     }
     if (sub.pending.length === 0 || this.state !== 'open' || sub.closed) return;
@@ -161,7 +206,7 @@ export class Session {
   scheduleFlush(): void {
     if (this.flushScheduled || this.state !== 'open') return;
     this.flushScheduled = true;
-    this.hub.requestFlush(this);
+    this.host.requestFlush(this);
   }
 
   /**
@@ -172,7 +217,7 @@ export class Session {
     this.flushScheduled = false;
     if (this.state !== 'open' || this.waitingForDrain) return;
     this.writeQueued();
-    if (this.state === 'open' && !this.waitingForDrain) this.hub.advanceCatchup(this, CATCHUP_BUDGET);
+    if (this.state === 'open' && !this.waitingForDrain) this.host.advanceCatchup(this, CATCHUP_BUDGET);
   }
 
   /** Writes items straight to the transport (used by flush and catch-up). */
@@ -180,9 +225,26 @@ export class Session {
     if (this.state !== 'open' || items.length === 0) return;
     const ok = this.transport.write(items);
     this.sent += eventCount;
-    this.lastWriteMono = performance.now();
-    this.hub.observer.delivered(this.kind, items, this.lastWriteMono, live);
+    this.lastWriteMono = this.host.clock.now();
+    this.host.observer.delivered(this.kind, items, this.lastWriteMono, live);
     if (!ok || this.transport.needsDrain()) this.awaitDrain();
+  }
+
+  /**
+   * Runs `fire` once after `delayMs` on the shared wheel, replacing the session's previous timer of
+   * the same purpose. Every timer is cancelled when the session closes.
+   */
+  setTimer(purpose: SessionTimer, delayMs: number, fire: () => void): void {
+    if (this.state !== 'open') return;
+    const previous = this.timers[purpose];
+    if (previous !== undefined) this.host.timers.cancel(previous);
+    this.timers[purpose] = this.host.timers.schedule(delayMs, fire);
+  }
+
+  /** Monotonic due time of the session's timer for `purpose`, or `null` when none is pending. */
+  timerDue(purpose: SessionTimer): number | null {
+    const handle = this.timers[purpose];
+    return handle === undefined || handle.slot < 0 ? null : handle.due;
   }
 
   /** Whether the transport is blocked on a drain. */
@@ -200,12 +262,12 @@ export class Session {
       this.writeQueued();
     }
     this.state = 'closed';
-    this.hub.detach(this);
+    this.host.detach(this);
     for (const sub of this.subscriptions.values()) {
-      if (sub.batchTimer !== undefined) this.hub.timers.cancel(sub.batchTimer);
-      sub.closed = true;
+      if (sub.batchTimer !== undefined) this.host.timers.cancel(sub.batchTimer);
+      sub.release();
     }
-    if (this.heartbeatTimer !== undefined) this.hub.timers.cancel(this.heartbeatTimer);
+    for (const handle of Object.values(this.timers)) this.host.timers.cancel(handle);
     this.dropped += this.queuedEvents;
     this.queue = [];
     this.queuedEvents = 0;
@@ -231,6 +293,7 @@ export class Session {
         sources: s.filter.spec.sources,
         match: s.filter.spec.match,
         mode: s.mode,
+        ...(s.extension === null ? {} : { extension: s.extension }),
       })),
       queued: this.queuedEvents,
       bufferedBytes: this.transport.bufferedBytes(),
@@ -260,7 +323,7 @@ export class Session {
       (this.queuedEvents > this.limits.maxEvents ||
         this.queuedBytes + this.transport.bufferedBytes() > this.limits.maxBytes)
     ) {
-      this.hub.slowConsumer(this);
+      this.host.slowConsumer(this);
       return;
     }
     this.scheduleFlush();

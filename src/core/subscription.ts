@@ -34,10 +34,31 @@ export class Subscription {
   batchTimer: TimerHandle | undefined;
   /** Whether it is removed; a removed subscription ignores late work. */
   closed = false;
+  /**
+   * The subscribe-extension key (e.g. `metrics`) of a subscription a source serves instead of the
+   * bus; `null` for an ordinary event subscription. Such a subscription is never in the dispatcher.
+   */
+  readonly extension: string | null;
+  /** Called once when the subscription ends (unsubscribe or connection close). */
+  private onRelease: (() => void) | undefined;
 
-  constructor(id: string, filter: CompiledFilter, batch: BatchOptions | null) {
+  constructor(id: string, filter: CompiledFilter, batch: BatchOptions | null, extension: string | null = null) {
     this.id = id;
     this.filter = filter;
     this.batch = batch;
+    this.extension = extension;
+  }
+
+  /** Sets what {@link release} runs; used for extension subscriptions. */
+  setRelease(release: () => void): void {
+    this.onRelease = release;
+  }
+
+  /** Marks the subscription closed and runs its release hook once. Idempotent. */
+  release(): void {
+    this.closed = true;
+    const release = this.onRelease;
+    this.onRelease = undefined;
+    release?.();
   }
 }

@@ -21,6 +21,16 @@ export interface TimerWheelOptions {
   slots?: number;
   /** Clock in ms. Defaults to `performance.now`. */
   now?: () => number;
+  /**
+   * Told about a task that threw (the wheel goes on with the other tasks and counts it in
+   * {@link TimerWheel.failures}). Defaults to `console.error`: the server passes its logger.
+   */
+  onError?: (err: unknown) => void;
+}
+
+/** The default of {@link TimerWheelOptions.onError}. */
+function printError(err: unknown): void {
+  console.error('livegate: a timer task threw', err);
 }
 
 export class TimerWheel {
@@ -29,8 +39,10 @@ export class TimerWheel {
   private readonly now: () => number;
   private cursor: number;
   private lastTick: number;
+  private readonly onError: (err: unknown) => void;
   private interval: NodeJS.Timeout | undefined;
   private count = 0;
+  private failed = 0;
 
   constructor(options: TimerWheelOptions = {}) {
     this.tickMs = options.tickMs ?? 50;
@@ -40,6 +52,7 @@ export class TimerWheel {
     }
     this.slots = Array.from({ length: slots }, () => new Set<TimerHandle>());
     this.now = options.now ?? (() => performance.now());
+    this.onError = options.onError ?? printError;
     this.lastTick = this.now();
     this.cursor = 0;
   }
@@ -47,6 +60,11 @@ export class TimerWheel {
   /** Number of scheduled tasks. */
   get size(): number {
     return this.count;
+  }
+
+  /** Number of tasks that threw since the wheel was made. */
+  get failures(): number {
+    return this.failed;
   }
 
   /** Schedules `fire` to run once after `delayMs`. */
@@ -111,8 +129,10 @@ export class TimerWheel {
         handle.due = 0;
         try {
           handle.fire();
-        } catch {
-          // A failing task must not stop the others; callers log inside their own tasks.
+        } catch (err) {
+          // A failing task must not stop the others, nor vanish: count it and report it.
+          this.failed++;
+          this.onError(err);
         }
       }
     }

@@ -95,8 +95,3 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
     setHeaders: (reply) => setSecurityHeaders(reply),
   });
 }
-
-/** {@link registerDashboard} as a `plugins` entry of `startLivegate`. */
-export function dashboardPlugin(options: DashboardOptions = {}): (app: FastifyInstance) => Promise<void> {
-  return (app) => registerDashboard(app, options);
-}

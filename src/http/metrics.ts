@@ -19,6 +19,8 @@ export class Metrics implements HubObserver {
   private readonly slowConsumers: Counter<'transport'>;
   private readonly latency: Histogram;
   readonly publishRequests: Counter<'result'>;
+  /** Timer tasks that threw (the server's timer wheel counts here and logs each). */
+  readonly timerFailures: Counter;
   /**
    * A uniform sample (reservoir) of this stats period's delivery latencies in ms, at most
    * {@link RESERVOIR_SIZE}: sorting it for percentiles stays far below a millisecond, where sorting
@@ -72,6 +74,11 @@ export class Metrics implements HubObserver {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
+    this.timerFailures = new Counter({
+      name: 'livegate_timer_task_failures_total',
+      help: 'Timer tasks (heartbeats, timeouts, batch flushes) that threw; each is also logged.',
+      registers,
+    });
     this.publishRequests = new Counter({
       name: 'livegate_publish_requests_total',
       help: 'Publish API requests by result.',
@@ -88,9 +95,7 @@ export class Metrics implements HubObserver {
       help: 'Events queued in connection queues, summed over connections.',
       registers,
       collect() {
-        let queued = 0;
-        for (const s of hub.sessions.values()) queued += s.queued;
-        this.set(queued);
+        this.set(hub.queuedCount);
       },
     });
     new Gauge({
@@ -98,7 +103,7 @@ export class Metrics implements HubObserver {
       help: 'Events held for resume.',
       registers,
       collect() {
-        this.set(hub.window.length);
+        this.set(hub.windowInfo().events);
       },
     });
     new Gauge({
@@ -106,7 +111,7 @@ export class Metrics implements HubObserver {
       help: 'Envelope bytes held for resume.',
       registers,
       collect() {
-        this.set(hub.window.size);
+        this.set(hub.windowInfo().bytes);
       },
     });
     new Gauge({
@@ -114,7 +119,7 @@ export class Metrics implements HubObserver {
       help: 'Active subscriptions.',
       registers,
       collect() {
-        this.set(hub.dispatcher.size);
+        this.set(hub.subscriptionCount);
       },
     });
   }

@@ -4,10 +4,12 @@ import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
-import { MemoryBus } from '../bus/memory-bus.js';
+import { createBus } from '../bus/create-bus.js';
 import { loadConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
+import { systemClock } from '../core/clock.js';
 import { Hub } from '../core/hub.js';
+import { TimerWheel } from '../core/timer-wheel.js';
 import { HealthReducer } from '../sources/health/health-reducer.js';
 import { HealthReporter } from '../sources/health/health-reporter.js';
 import { configuredSources } from '../sources/configured.js';
@@ -16,12 +18,14 @@ import { StatsSource } from '../sources/stats/stats-source.js';
 import type { TransportContext } from '../transports/context.js';
 import { handlePoll } from '../transports/long-poll.js';
 import { handleSse } from '../transports/sse.js';
+import { SourceStreamFactory } from '../transports/source-streams.js';
 import { rejectHandshake, WebSocketTransport, WS_PATH } from '../transports/websocket.js';
 import { errorBody, LivegateError } from '../errors.js';
-import { Authenticator } from './auth.js';
+import { Authenticator, requirePublisher } from './auth.js';
 import { ClientIpResolver } from './client-ip.js';
 import { ConnectionLimiter } from './connection-limiter.js';
 import { registerDashboard } from './dashboard.js';
+import { registerSourceRoutes } from './source-routes.js';
 import { installErrorHandling } from './error-handler.js';
 import { Metrics } from './metrics.js';
 import { OriginPolicy } from './origin-policy.js';
@@ -40,8 +44,10 @@ export interface LivegateOptions {
   sources?: readonly Source[];
   /** Logger. Defaults to pino JSON on stdout at `config.log.level`. */
   logger?: Logger;
-  /** Bus; defaults to the one `config.bus.kind` names. */
+  /** Bus; defaults to the one `config.bus.kind` names, built by `createBus`. */
   bus?: Bus;
+  /** Timer wheel for heartbeats and timeouts; defaults to one with 25 ms ticks. Tests pass their own. */
+  timers?: TimerWheel;
   /** Extra routes (the dashboard) registered before listen. */
   plugins?: readonly ((app: FastifyInstance) => void | Promise<void>)[];
 }
@@ -87,28 +93,49 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const config = options.config ?? loadConfig(options.overrides === undefined ? {} : { overrides: options.overrides });
   const log = options.logger ?? pino({ level: config.log.level, base: { service: 'livegate' } });
   const metrics = new Metrics();
+  const onError = (err: unknown, context: string): void => log.error({ err }, `${context} failed`);
+  const timers =
+    options.timers ??
+    new TimerWheel({
+      tickMs: 25,
+      slots: 4096,
+      now: () => systemClock.now(),
+      onError: (err) => {
+        metrics.timerFailures.inc();
+        onError(err, 'timer task');
+      },
+    });
   const hub = new Hub({
-    bus: options.bus ?? new MemoryBus(),
+    bus: options.bus ?? createBus(config.bus, { retainEvents: config.replay.maxEvents }),
+    clock: systemClock,
+    timers,
     window: config.replay,
     queue: config.queue,
     maxSubscriptionsPerSession: config.limits.maxSubscriptions,
     observer: metrics,
+    onError,
   });
   metrics.watchHub(hub);
   hub.registerState(new HealthReducer());
+  const auth = new Authenticator(config.auth.adminToken);
   const stats =
     config.stats.intervalMs > 0 ? new StatsSource(hub, metrics, { intervalMs: config.stats.intervalMs }) : undefined;
   const sources: Source[] = [
     ...(stats === undefined ? [] : [stats]),
-    ...configuredSources(config, { stats }),
+    ...configuredSources(config, {
+      stats,
+      authorizePublisher: (headers) => requirePublisher(auth.authenticate(headers)),
+    }),
     ...(options.sources ?? []),
   ];
-  for (const source of sources) for (const reducer of source.reducers ?? []) hub.registerState(reducer);
+  for (const source of sources) {
+    for (const reducer of source.reducers ?? []) hub.registerState(reducer);
+    if (source.demand !== undefined) hub.registerDemand(source.demand);
+  }
 
   let shuttingDown = false;
   const health = new HealthReporter((drafts) => hub.publish(drafts, 'livegate'), log);
   const limiter = new ConnectionLimiter(config.limits.maxConnections, config.limits.maxPerIp);
-  const auth = new Authenticator(config.auth.adminToken);
   const origins = new OriginPolicy(config.cors.origins);
   const ctx: TransportContext = {
     hub,
@@ -183,15 +210,24 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     isShuttingDown: () => shuttingDown,
   });
 
-  const sourceContext = (source: Source): SourceContext => ({
-    publish: (drafts) => hub.publish(drafts, source.name),
-    setHealth: (component, status, detail) => health.set(component, status, detail),
-    log: log.child({ source: source.name }),
-  });
-  for (const source of sources) source.routes?.(app, sourceContext(source));
+  const streams = new SourceStreamFactory(ctx);
+  const contexts = new Map<Source, SourceContext>();
+  for (const source of sources) {
+    contexts.set(source, {
+      publish: (drafts) => hub.publish(drafts, source.name),
+      setHealth: (component, status, detail) => health.set(component, status, detail),
+      log: log.child({ source: source.name }),
+      clock: systemClock,
+      streams,
+    });
+  }
+  for (const source of sources) await registerSourceRoutes(app, source, contexts.get(source)!);
   for (const plugin of [registerDashboard, ...(options.plugins ?? [])]) await plugin(app);
 
-  const ws = new WebSocketTransport(ctx);
+  const ws = new WebSocketTransport(
+    ctx,
+    sources.flatMap((s) => (s.subscribeExtension === undefined ? [] : [s.subscribeExtension])),
+  );
   app.server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== WS_PATH) {
@@ -213,17 +249,23 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     ws.handleUpgrade(req, socket, head);
   });
 
+  // Bus health is a stream of changes: each one reaches the `health` topic and `/readyz`.
+  const reportBus = (bus: { ok: boolean; detail?: string }): void =>
+    health.set('bus', bus.ok ? 'healthy' : 'unhealthy', bus.detail ?? hub.busKind);
+  const stopBusHealth = hub.onBusHealth(reportBus);
+  // Replays the bus's history into the window and the state topics before anything is served.
   await hub.start();
-  health.set('bus', hub.bus.health().ok ? 'healthy' : 'unhealthy', hub.bus.kind);
+  reportBus(hub.busHealth());
   const started: Source[] = [];
   try {
     for (const source of sources) {
-      await source.start(sourceContext(source));
+      await source.start(contexts.get(source)!);
       started.push(source);
     }
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     for (const source of started.reverse()) await source.stop().catch(() => {});
+    stopBusHealth();
     await hub.stop({ code: 'shutting_down', message: 'start-up failed', wsCode: 1011 });
     await app.close().catch(() => {});
     throw err;
@@ -232,7 +274,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   log.info(
-    { url, transports: config.transports, bus: hub.bus.kind, epoch: hub.bus.epoch, version: VERSION },
+    { url, transports: config.transports, bus: hub.busKind, epoch: hub.epoch, version: VERSION },
     'livegate listening',
   );
 
@@ -240,11 +282,12 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       shuttingDown = true;
-      log.info({ connections: hub.sessions.size }, 'shutting down');
+      log.info({ connections: hub.sessionCount }, 'shutting down');
       app.server.close();
       for (const source of [...sources].reverse()) {
         await source.stop().catch((err: unknown) => log.warn({ err, source: source.name }, 'source stop failed'));
       }
+      stopBusHealth();
       await hub.stop({ code: 'shutting_down', message: 'server is shutting down', wsCode: 1001 });
       ws.close();
       await app.close();

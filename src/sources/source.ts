@@ -1,11 +1,46 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { DemandChange, DemandSpec } from '../core/demand.js';
 import type { EventDraft } from '../core/event.js';
+import type { Principal } from '../core/principal.js';
+import type { SourceStream } from '../core/source-stream.js';
 import type { StateReducer } from '../core/state-topic.js';
+import type { SubscribeExtension } from '../core/subscribe-extension.js';
+
+export type { DemandChange, DemandSpec, SourceStream, SubscribeExtension };
 
 /** Health of one component as shown on the `health` topic and in `/readyz`. */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
-/** What a source gets from the server when it starts. Sources never touch sockets. */
+/** Options of {@link SourceStreams.sse}. */
+export interface SourceSseOptions {
+  /** The reader, from {@link SourceStreams.authenticate}. */
+  readonly principal: Principal;
+  /** Called once when the stream ends, whatever the reason (client gone, slow, shutdown, `close`). */
+  readonly onClose?: (reason: { code: string; message: string }) => void;
+}
+
+/**
+ * The shared stream machinery, for a source that serves a stream on its own URL (e.g.
+ * `/api/v1/metrics/stream`): connection limits, the SSE head and `retry:`, `hello`, idle heartbeats,
+ * the bounded queue with the slow-consumer cut-off, and the `shutdown` notice are the same as for
+ * `/api/v2/events/stream`.
+ */
+export interface SourceStreams {
+  /**
+   * The principal of a request, checked the same way as every livegate endpoint (origin, bearer
+   * token or `access_token`). Throws `unauthorized`/`origin_not_allowed`/`shutting_down`.
+   */
+  authenticate(request: FastifyRequest): Principal;
+  /**
+   * Turns the request into an SSE stream (the reply is hijacked) and returns the stream to send
+   * named events on. Validate the request first: a throw here is still an ordinary JSON error.
+   */
+  sse(request: FastifyRequest, reply: FastifyReply, options: SourceSseOptions): SourceStream;
+}
+
+/** What a source gets from the server for its routes and when it starts. Sources never touch sockets. */
 export interface SourceContext {
   /** Validates, stamps and appends drafts to the bus; resolves to their ids in order. */
   publish(drafts: readonly EventDraft[]): Promise<string[]>;
@@ -16,23 +51,39 @@ export interface SourceContext {
   setHealth(component: string, status: HealthStatus, detail?: string): void;
   /** Child logger bound to the source name. */
   readonly log: Logger;
+  /** Monotonic clock, the hub's. */
+  readonly clock: Clock;
+  /** Serves streams on the source's own URLs through the shared machinery. */
+  readonly streams: SourceStreams;
+}
+
+/** HTTP routes of a source: a Fastify plugin registered under `prefix`. */
+export interface SourceRoutes {
+  /** Path prefix every route of the plugin is under, e.g. `/api/v1/metrics`. */
+  readonly prefix: string;
+  /** Registers the routes; paths are relative to {@link prefix} (`/` is the prefix itself). */
+  plugin(app: FastifyInstance, ctx: SourceContext): void | Promise<void>;
 }
 
 /**
  * A publisher plugged into the server before start: alert ingest, Alertmanager watcher, PromQL
- * streams, stats. Registered through `LivegateServerOptions.sources`; started after the bus,
- * stopped before it.
+ * streams, stats. Registered through `LivegateOptions.sources`; routes are registered before the
+ * server listens, `start` runs after the bus has replayed its history, `stop` before the bus stops.
  */
 export interface Source {
   /** Unique name, used in logs and as the default event `source`. */
   readonly name: string;
   /** State topics this source owns (e.g. `alerts`); registered with the hub before start. */
   readonly reducers?: readonly StateReducer[];
+  /** HTTP routes this source serves (e.g. the Alertmanager-compatible ingest). */
+  readonly routes?: SourceRoutes;
   /**
-   * HTTP routes this source serves (e.g. the Alertmanager-compatible ingest), registered before
-   * the server listens. Receives the Fastify instance and the same publish function as `start`.
+   * Told when the first subscription naming one of `demand.topics` appears and when the last one
+   * goes, so work runs only while someone watches.
    */
-  routes?(app: import('fastify').FastifyInstance, ctx: SourceContext): void;
+  readonly demand?: DemandSpec;
+  /** Extra WebSocket subscribe fields this source serves (`{"op":"subscribe","metrics":{…}}`). */
+  readonly subscribeExtension?: SubscribeExtension;
   /** Starts producing events. Rejecting aborts server start-up with the error. */
   start(ctx: SourceContext): Promise<void>;
   /** Stops producing events and releases timers and sockets. Idempotent. */

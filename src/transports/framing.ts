@@ -3,9 +3,10 @@ import { textFrame } from '../core/serialized-event.js';
 
 /**
  * Wire forms shared by the transports. Event frames come pre-built from `SerializedEvent`; this
- * module builds the rest: SSE control events, WebSocket control ops and batches. SSE names and
- * ids never contain CR or LF (names come from a fixed set, ids from the bus), and data is JSON,
- * which has no raw newlines, so no frame can be split or injected.
+ * module builds the rest: SSE control events, WebSocket control ops, batches and source messages.
+ * SSE names and ids never contain CR or LF (control names come from a fixed set, message names are
+ * checked by `isMessageName`, ids come from the bus), and data is JSON, which has no raw newlines,
+ * so no frame can be split or injected.
  */
 
 /** `retry: <ms>\n\n`, the first bytes of every SSE stream. */
@@ -32,6 +33,7 @@ export function sseChunks(items: readonly Outbound[], named: boolean): Buffer[] 
   for (const item of items) {
     if (item.kind === 'event') chunks.push(item.event.sse(named));
     else if (item.kind === 'batch') for (const event of item.events) chunks.push(event.sse(named));
+    else if (item.kind === 'message') chunks.push(Buffer.from(`event: ${item.name}\ndata: ${item.json}\n\n`));
     else
       chunks.push(sseControl(item.name, item.sub === undefined ? item.data : { ...item.data, subscription: item.sub }));
   }
@@ -49,6 +51,10 @@ export function wsFrameOf(item: Outbound): Buffer {
     for (let i = 0; i < item.events.length; i++) body += (i === 0 ? '' : ',') + item.events[i]!.json;
     return textFrame(Buffer.from(`${body}]}`));
   }
+  if (item.kind === 'message') {
+    const sub = item.sub === undefined ? '' : `,"subscription":${JSON.stringify(item.sub)}`;
+    return textFrame(Buffer.from(`{"op":${JSON.stringify(item.name)}${sub},"data":${item.json}}`));
+  }
   return textFrame(
     Buffer.from(
       JSON.stringify(
@@ -58,4 +64,12 @@ export function wsFrameOf(item: Outbound): Buffer {
       ),
     ),
   );
+}
+
+/** Names a source may give its stream messages: 1–64 of `A–Z a–z 0–9 _ . : -`. */
+const MESSAGE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Whether `name` is safe as an SSE event name and a WebSocket op (no CR, LF, quotes or spaces). */
+export function isMessageName(name: string): boolean {
+  return MESSAGE_NAME.test(name);
 }

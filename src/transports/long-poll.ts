@@ -5,8 +5,8 @@ import { authorizeFilter } from '../core/principal.js';
 import type { Session } from '../core/session.js';
 import type { Subscription } from '../core/subscription.js';
 import { LivegateError } from '../errors.js';
-import { filterFromQuery, intParam, singleParam, type QueryValues } from '../http/subscription-params.js';
 import type { TransportContext } from './context.js';
+import { filterFromQuery, intParam, singleParam, type QueryValues } from './subscription-params.js';
 
 /** The long-poll response body. */
 export interface PollBody {
@@ -39,7 +39,7 @@ export class PollWriter implements TransportWriter {
     for (const item of items) {
       if (item.kind === 'event') this.events.push(item.event.json);
       else if (item.kind === 'batch') for (const e of item.events) this.events.push(e.json);
-      else if (item.name === 'reset') {
+      else if (item.kind === 'control' && item.name === 'reset') {
         this.reset = true;
         if (typeof item.data.reason === 'string') this.resetReason = item.data.reason;
       }
@@ -116,10 +116,10 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
     reply.raw.on('close', () => session.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
     // Answers are sent from a later tick, never during subscribe, so the position can be set after it.
     const sub: Subscription = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
-    writer.position = () => (sub.mode === 'catchup' ? formatEventId(ctx.hub.bus.epoch, sub.cursor) : ctx.hub.head);
+    writer.position = () => (sub.mode === 'catchup' ? formatEventId(ctx.hub.epoch, sub.cursor) : ctx.hub.head);
     if (session.state === 'open') {
       const open = session;
-      session.heartbeatTimer = ctx.hub.timers.schedule(timeout * 1000, () => {
+      session.setTimer('timeout', timeout * 1000, () => {
         // Hand over what is queued first: the answer's lastEventId must not pass an event it lacks.
         open.flush();
         writer.respond();

@@ -1,12 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authorizeFilter } from '../core/principal.js';
+import { authorizeFilter, type Principal } from '../core/principal.js';
 import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
 import { parseEventId } from '../core/event-id.js';
+import type { Session } from '../core/session.js';
 import { LivegateError } from '../errors.js';
-import { filterFromQuery, singleParam, type QueryValues } from '../http/subscription-params.js';
-import { scheduleHeartbeat, type TransportContext } from './context.js';
+import type { TransportContext } from './context.js';
+import { startHeartbeat } from './heartbeat.js';
+import { filterFromQuery, singleParam, type QueryValues } from './subscription-params.js';
 import { sseChunks, sseControl, sseRetry } from './framing.js';
 
 /** Grace for a closing stream to flush its last frame before the socket is destroyed. */
@@ -71,6 +73,73 @@ export class SseWriter implements TransportWriter {
   }
 }
 
+/** What {@link openSseStream} needs besides the request. */
+export interface SseStreamInit {
+  /** The principal already established for the request. */
+  readonly principal: Principal;
+  /** Whether events are sent as named SSE events (`event: <type>`). */
+  readonly named: boolean;
+}
+
+/**
+ * Starts an SSE stream on a validated request: admission by client address, the response head,
+ * the `retry:` line, a session with its close handling, the `hello` and the idle heartbeat. Used by
+ * `GET /api/v2/events/stream` and by streams sources serve on their own URLs. Throws (before the
+ * response starts) when the connection is not admitted.
+ */
+export function openSseStream(
+  ctx: TransportContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  init: SseStreamInit,
+): Session {
+  if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+  const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
+  const release = ctx.limiter.acquire(ip);
+
+  reply.hijack();
+  const res = reply.raw;
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+  // Close-delimited body (no Transfer-Encoding): an event stream ends only when the connection
+  // does, and this lets SseWriter write frames to the socket as they are.
+  res.useChunkedEncodingByDefault = false;
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+  const socket = res.socket as Socket;
+  socket.setNoDelay(true);
+  socket.write(sseRetry(ctx.config.sse.retryMs));
+
+  const session = ctx.hub.openSession({
+    transport: new SseWriter(res, socket, init.named, ctx.config.sse.retryMs),
+    ip,
+    principal: init.principal,
+    ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }),
+  });
+  // No child logger per connection: at 10k connections its bindings cost more than the session.
+  const log = ctx.log;
+  session.onClose((reason) => {
+    release();
+    log.debug({ connection: session.id, reason: reason.code, sent: session.sent }, 'sse closed');
+  });
+  res.on('close', () => session.close({ code: 'client_closed', message: 'client closed the stream', wsCode: 1000 }));
+  res.on('error', (err) => log.debug({ connection: session.id, err }, 'sse socket error'));
+
+  session.control('hello', {
+    connection: session.id,
+    epoch: ctx.hub.epoch,
+    heartbeatMs: ctx.config.sse.heartbeatMs,
+  });
+  startHeartbeat(ctx.hub, session, ctx.config.sse.heartbeatMs);
+  return session;
+}
+
 /**
  * `GET /api/v2/events/stream`. Everything is validated before the response starts, so a bad
  * request gets an ordinary JSON error; after that the stream carries events and control events.
@@ -95,49 +164,7 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
   if (namedParam !== undefined && namedParam !== '0' && namedParam !== '1') {
     throw new LivegateError('invalid_param', 'named must be 0 or 1', { field: 'named' });
   }
-  const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
-  const release = ctx.limiter.acquire(ip);
-
-  reply.hijack();
-  const res = reply.raw;
-  const headers: Record<string, string | number | string[]> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
-  // Close-delimited body (no Transfer-Encoding): an event stream ends only when the connection
-  // does, and this lets SseWriter write frames to the socket as they are.
-  res.useChunkedEncodingByDefault = false;
-  res.writeHead(200, {
-    ...headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
-  const socket = res.socket as Socket;
-  socket.setNoDelay(true);
-  socket.write(sseRetry(ctx.config.sse.retryMs));
-
-  const session = ctx.hub.openSession({
-    transport: new SseWriter(res, socket, namedParam === '1', ctx.config.sse.retryMs),
-    ip,
-    principal,
-    ...(request.headers['user-agent'] === undefined ? {} : { userAgent: request.headers['user-agent'] }),
-  });
-  // No child logger per connection: at 10k connections its bindings cost more than the session.
-  const log = ctx.log;
-  session.onClose((reason) => {
-    release();
-    log.debug({ connection: session.id, reason: reason.code, sent: session.sent }, 'sse closed');
-  });
-  res.on('close', () => session.close({ code: 'client_closed', message: 'client closed the stream', wsCode: 1000 }));
-  res.on('error', (err) => log.debug({ connection: session.id, err }, 'sse socket error'));
-
-  session.control('hello', {
-    connection: session.id,
-    epoch: ctx.hub.bus.epoch,
-    heartbeatMs: ctx.config.sse.heartbeatMs,
-  });
+  const session = openSseStream(ctx, request, reply, { principal, named: namedParam === '1' });
   ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
-  scheduleHeartbeat(ctx, session, ctx.config.sse.heartbeatMs);
-  log.debug({ connection: session.id, ip, since, filter: filter.spec }, 'sse opened');
+  ctx.log.debug({ connection: session.id, ip: session.ip, since, filter: filter.spec }, 'sse opened');
 }

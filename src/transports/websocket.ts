@@ -4,10 +4,14 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
 import { authorizeFilter, type Principal } from '../core/principal.js';
 import type { Session } from '../core/session.js';
+import { compileFilter } from '../core/filter.js';
+import { sessionStream } from '../core/source-stream.js';
+import type { SubscribeExtension } from '../core/subscribe-extension.js';
 import { ERRORS, LivegateError, type ErrorCode } from '../errors.js';
-import { batchOptions, compileRequestFilter } from '../http/subscription-params.js';
-import { heartbeatData, type TransportContext } from './context.js';
+import type { TransportContext } from './context.js';
 import { wsFrameOf } from './framing.js';
+import { startHeartbeat } from './heartbeat.js';
+import { batchOptions, compileRequestFilter } from './subscription-params.js';
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws/dashboard';
@@ -71,8 +75,21 @@ export class WsWriter implements TransportWriter {
  */
 export class WebSocketTransport {
   private readonly wss: WebSocketServer;
+  private readonly extensions = new Map<string, SubscribeExtension>();
 
-  constructor(private readonly ctx: TransportContext) {
+  /**
+   * @param extensions subscribe extensions of the running sources, by key (see
+   *   {@link SubscribeExtension}); a key may not shadow a core subscribe field.
+   */
+  constructor(
+    private readonly ctx: TransportContext,
+    extensions: readonly SubscribeExtension[] = [],
+  ) {
+    for (const ext of extensions) {
+      if (SUBSCRIBE_FIELDS.includes(ext.key) || this.extensions.has(ext.key))
+        throw new TypeError(`WebSocketTransport: subscribe extension key "${ext.key}" is taken`);
+      this.extensions.set(ext.key, ext);
+    }
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: ctx.config.ws.maxPayloadBytes,
@@ -138,8 +155,8 @@ export class WebSocketTransport {
       principal,
       ...(userAgent === undefined ? {} : { userAgent }),
     });
-    let lastHeard = performance.now();
-    let lastPing = performance.now();
+    let lastHeard = ctx.hub.now();
+    let lastPing = lastHeard;
     // No child logger per connection: at 10k connections its bindings cost more than the session.
     const log = ctx.log;
     session.onClose((reason) => {
@@ -152,12 +169,12 @@ export class WebSocketTransport {
       log.debug({ connection: session.id, err: err.message }, 'ws error');
     });
     const heard = (): void => {
-      lastHeard = performance.now();
+      lastHeard = ctx.hub.now();
     };
     ws.on('pong', heard);
     ws.on('ping', heard);
     ws.on('message', (data, isBinary) => {
-      lastHeard = performance.now();
+      lastHeard = ctx.hub.now();
       if (isBinary) {
         session.control('error', errorData('binary_not_supported'));
         return;
@@ -165,11 +182,12 @@ export class WebSocketTransport {
       this.onMessage(session, principal, data.toString());
     });
 
-    const { heartbeatMs } = ctx.config.sse;
+    // Protocol pings and the idle timeout run on the `keepalive` timer; the idle `heartbeat` op
+    // (carrying the resume position) on its own timer, at the same interval as pings.
     const { pingIntervalMs, idleTimeoutMs } = ctx.config.ws;
     const keepalive = (): void => {
       if (session.state !== 'open') return;
-      const now = performance.now();
+      const now = ctx.hub.now();
       if (now - lastHeard >= idleTimeoutMs) {
         session.close({ code: 'idle_timeout', message: ERRORS.idle_timeout.message, wsCode: 4000 });
         return;
@@ -178,13 +196,12 @@ export class WebSocketTransport {
         lastPing = now;
         ws.ping();
       }
-      if (now - session.lastWriteMono >= heartbeatMs) session.control('heartbeat', heartbeatData(ctx, session));
-      const next =
-        Math.min(lastPing + pingIntervalMs, lastHeard + idleTimeoutMs, session.lastWriteMono + heartbeatMs) - now;
-      session.heartbeatTimer = ctx.hub.timers.schedule(Math.max(next, 10), keepalive);
+      const next = Math.min(lastPing + pingIntervalMs, lastHeard + idleTimeoutMs) - now;
+      session.setTimer('keepalive', Math.max(next, 10), keepalive);
     };
-    session.heartbeatTimer = ctx.hub.timers.schedule(Math.min(heartbeatMs, pingIntervalMs), keepalive);
-    session.control('hello', { connection: session.id, epoch: ctx.hub.bus.epoch, heartbeatMs });
+    session.setTimer('keepalive', Math.min(pingIntervalMs, idleTimeoutMs), keepalive);
+    startHeartbeat(ctx.hub, session, pingIntervalMs);
+    session.control('hello', { connection: session.id, epoch: ctx.hub.epoch, heartbeatMs: pingIntervalMs });
     log.debug({ connection: session.id, ip }, 'ws opened');
   }
 
@@ -246,7 +263,13 @@ export class WebSocketTransport {
     msg: Record<string, unknown>,
     id: string | undefined,
   ): void {
-    checkKeys(msg, ['op', 'id', 'topics', 'types', 'sources', 'match', 'since', 'batch', 'batchMs']);
+    for (const [key, ext] of this.extensions) {
+      if (msg[key] !== undefined) {
+        this.subscribeExtension(session, principal, msg, id, ext);
+        return;
+      }
+    }
+    checkKeys(msg, SUBSCRIBE_FIELDS);
     const spec = {
       topics: stringList(msg, 'topics'),
       types: stringList(msg, 'types'),
@@ -264,7 +287,46 @@ export class WebSocketTransport {
       announce: (subscription) => session.control('subscribed', { ...(id === undefined ? {} : { id }), subscription }),
     });
   }
+
+  /** A subscribe carrying an extension's key: the source parses it and feeds the subscription. */
+  private subscribeExtension(
+    session: Session,
+    principal: Principal,
+    msg: Record<string, unknown>,
+    id: string | undefined,
+    ext: SubscribeExtension,
+  ): void {
+    checkKeys(msg, ['op', 'id', ext.key]);
+    const parsed = ext.parse(msg[ext.key], principal);
+    const hub = this.ctx.hub;
+    hub.subscribeExtension(session, ext.key, EXTENSION_FILTER, (subscription) => {
+      session.control('subscribed', { ...(id === undefined ? {} : { id }), subscription });
+      const end = (): void => {
+        if (!session.subscriptions.has(subscription)) return;
+        hub.unsubscribe(session, subscription);
+        session.control('unsubscribed', { subscription });
+      };
+      const handle = ext.open(sessionStream(session, subscription, end), parsed);
+      return () => handle.release();
+    });
+  }
 }
+
+/** Fields of a core subscribe message. */
+const SUBSCRIBE_FIELDS: readonly string[] = [
+  'op',
+  'id',
+  'topics',
+  'types',
+  'sources',
+  'match',
+  'since',
+  'batch',
+  'batchMs',
+];
+
+/** The filter an extension subscription carries; it is never in the dispatcher, so it matches nothing. */
+const EXTENSION_FILTER = compileFilter({ topics: [] });
 
 function errorData(code: ErrorCode, message: string = ERRORS[code].message, field?: string): Record<string, unknown> {
   return field === undefined ? { code, message } : { code, message, field };

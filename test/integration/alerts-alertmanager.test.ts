@@ -391,8 +391,7 @@ describe.concurrent('while alerts fire', () => {
       });
       expect(sPair.latest('LgFiring')?.origins).toEqual(['am2', 'am3']);
       const created: string[] = [];
-      for (let i = 0; i < pair.hub.window.length; i++) {
-        const { event } = pair.hub.window.at(i);
+      for (const { event } of pair.hub.windowEvents()) {
         if (event.type === 'alert_created' && event.labels['run'] === RUN && event.labels['alertname'] !== 'LgPeriodic')
           created.push(event.labels['alertname']!);
       }

@@ -65,7 +65,7 @@ async function connectionCount(): Promise<number> {
 async function assertServing(): Promise<void> {
   const [id] = await publishEvents(server, { topic: 'after.bad', type: 'ok' });
   expect(server.hub.head).toBe(id);
-  await waitFor(() => server.hub.sessions.size === 0, { timeoutMs: 5000, what: 'every session to be closed' });
+  await waitFor(() => server.hub.sessionCount === 0, { timeoutMs: 5000, what: 'every session to be closed' });
   expect(await connectionCount()).toBe(0);
   // A refused socket gives its slot back when the server sees it close, which can trail the
   // client's view by a moment; a slot kept for good fails this wait.
@@ -75,7 +75,7 @@ async function assertServing(): Promise<void> {
       const opened = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
       for (const ws of opened) ws.close();
       await Promise.all(opened.map((ws) => ws.closed()));
-      await waitFor(() => server.hub.sessions.size === 0, { timeoutMs: 5000, what: 'the quota sockets to be closed' });
+      await waitFor(() => server.hub.sessionCount === 0, { timeoutMs: 5000, what: 'the quota sockets to be closed' });
       if (opened.length < MAX_PER_IP) {
         const reasons = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
         throw new Error(`only ${opened.length} of ${MAX_PER_IP} sockets opened: ${reasons.join('; ')}`);
@@ -598,7 +598,7 @@ describe('WebSocket messages with bad input', () => {
       expect(error).toEqual({ op: 'error', message: message ?? expect.any(String), ...rest });
       await expectPong(ws);
       const connection = ws.messages.find((m) => m.op === 'hello')!.connection as string;
-      expect(server.hub.sessions.get(connection)!.subscriptions.size).toBe(0);
+      expect(server.hub.getSession(connection)!.subscriptions.size).toBe(0);
       await closeAndCheck(ws);
     });
   }
@@ -668,7 +668,7 @@ describe('WebSocket messages with bad input', () => {
     });
     await expectPong(ws);
     const connection = ws.messages.find((m) => m.op === 'hello')!.connection as string;
-    expect(server.hub.sessions.get(connection)!.subscriptions.size).toBe(MAX_SUBSCRIPTIONS);
+    expect(server.hub.getSession(connection)!.subscriptions.size).toBe(MAX_SUBSCRIPTIONS);
     ws.send({ op: 'unsubscribe', id: 'free', subscription: subs[0] });
     await ws.next((m) => m.id === 'free' && m.op === 'unsubscribed');
     const again = await ws.subscribe({ topics: ['one.more'] });

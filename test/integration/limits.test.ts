@@ -115,7 +115,7 @@ async function expectEveryTransportRefused(
   code: string,
   options: ClientOptions = {},
 ): Promise<void> {
-  const before = server.hub.sessions.size;
+  const before = server.hub.sessionCount;
   expectRefused(await readAnswer(startGet(server, '/api/v2/events/stream', options).response), status, code, '5');
   expectRefused(await refusedWs(server, options), status, code, '5');
   expectRefused(
@@ -124,13 +124,13 @@ async function expectEveryTransportRefused(
     code,
     '5',
   );
-  expect(server.hub.sessions.size).toBe(before);
+  expect(server.hub.sessionCount).toBe(before);
 }
 
 async function waitForSessions(server: LivegateServer, count: number): Promise<void> {
-  await waitFor(() => server.hub.sessions.size === count, {
+  await waitFor(() => server.hub.sessionCount === count, {
     timeoutMs: 5000,
-    what: `${count} open sessions (have ${server.hub.sessions.size})`,
+    what: `${count} open sessions (have ${server.hub.sessionCount})`,
   });
 }
 
@@ -294,7 +294,7 @@ describe('origin policy', () => {
       expect(sse.headers['access-control-allow-origin']).toBeUndefined();
       const poll = await readAnswer(startGet(server, '/api/v2/events/poll?timeout=0', evil).response);
       expectRefused(poll, 403, 'origin_not_allowed', undefined);
-      expect(server.hub.sessions.size).toBe(0);
+      expect(server.hub.sessionCount).toBe(0);
     });
 
     it('allows http://localhost:3000 on WebSocket and SSE', async () => {
@@ -359,7 +359,7 @@ describe('origin policy', () => {
         headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
       });
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
-      expect(server.hub.sessions.size).toBe(0);
+      expect(server.hub.sessionCount).toBe(0);
     });
   });
 });

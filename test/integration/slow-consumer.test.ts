@@ -155,22 +155,25 @@ describe('a stalled reader', () => {
     await healthySse.next((m) => m.event === 'hello');
     const stalledWs = await StalledWs.open(server.url);
     const stalledSse = await StalledSse.open(server.url);
-    expect(server.hub.sessions.has(stalledWs.connection)).toBe(true);
-    expect(server.hub.sessions.has(stalledSse.connection)).toBe(true);
+    expect(server.hub.getSession(stalledWs.connection) !== undefined).toBe(true);
+    expect(server.hub.getSession(stalledSse.connection) !== undefined).toBe(true);
 
     const published: string[] = [];
     // Batches that healthy readers received in full while a stalled session was open and waiting for drain.
     const deliveredWhileStalled = { ws: 0, sse: 0 };
     const healthyWsCount = (): number => healthyWs.events(healthyWsSub).length;
     const deadline = Date.now() + 20_000;
-    while (server.hub.sessions.has(stalledWs.connection) || server.hub.sessions.has(stalledSse.connection)) {
+    while (
+      server.hub.getSession(stalledWs.connection) !== undefined ||
+      server.hub.getSession(stalledSse.connection) !== undefined
+    ) {
       if (published.length >= MAX_EVENTS || Date.now() > deadline) {
         throw new Error(
-          `stalled sessions still open after ${published.length} events: ws ${server.hub.sessions.has(stalledWs.connection)}, sse ${server.hub.sessions.has(stalledSse.connection)}`,
+          `stalled sessions still open after ${published.length} events: ws ${server.hub.getSession(stalledWs.connection) !== undefined}, sse ${server.hub.getSession(stalledSse.connection) !== undefined}`,
         );
       }
-      const wsStalled = server.hub.sessions.get(stalledWs.connection)?.blocked === true;
-      const sseStalled = server.hub.sessions.get(stalledSse.connection)?.blocked === true;
+      const wsStalled = server.hub.getSession(stalledWs.connection)?.blocked === true;
+      const sseStalled = server.hub.getSession(stalledSse.connection)?.blocked === true;
       const ids = await publishEvents(
         server,
         Array.from({ length: BATCH }, (_, i) => ({
@@ -194,7 +197,12 @@ describe('a stalled reader', () => {
     expect(after.sse! - before.sse!).toBe(1);
     expect(deliveredWhileStalled.ws).toBeGreaterThan(0);
     expect(deliveredWhileStalled.sse).toBeGreaterThan(0);
-    expect([...server.hub.sessions.values()].map((s) => s.kind).sort()).toEqual(['sse', 'ws']);
+    expect(
+      server.hub
+        .listSessions()
+        .map((s) => s.kind)
+        .sort(),
+    ).toEqual(['sse', 'ws']);
 
     // Healthy readers: every event, in publish order, no gaps, never disconnected.
     expect(healthyWs.events(healthyWsSub).map((e) => e.id)).toEqual(published);

@@ -7,15 +7,18 @@ import { requireAdmin, type Authenticator } from '../auth.js';
 export function registerConnectionRoutes(app: FastifyInstance, hub: Hub, auth: Authenticator): void {
   app.get('/api/v2/connections', async (request) => {
     requireAdmin(auth.authenticate(request.headers));
-    const connections = [...hub.sessions.values()].map((s) => s.info());
+    const connections = hub.sessionInfo();
     return { count: connections.length, connections };
   });
   app.delete<{ Params: { id: string } }>('/api/v2/connections/:id', async (request, reply) => {
     requireAdmin(auth.authenticate(request.headers));
-    const session = hub.sessions.get(request.params.id);
-    if (session === undefined)
+    const closed = hub.closeSession(request.params.id, {
+      code: 'closed_by_admin',
+      message: 'connection closed by an administrator',
+      wsCode: 4010,
+    });
+    if (!closed)
       throw new LivegateError('not_found', `no connection "${request.params.id.slice(0, 64)}"`, { field: 'id' });
-    session.close({ code: 'closed_by_admin', message: 'connection closed by an administrator', wsCode: 4010 });
     return reply.status(204).send();
   });
 }

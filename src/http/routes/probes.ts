@@ -13,13 +13,13 @@ export function registerProbeRoutes(
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const bus = hub.bus.health();
+    const bus = hub.busHealth();
     const unhealthy = health.unhealthy();
     const ready = bus.ok && unhealthy.length === 0 && !info.isShuttingDown();
     return reply.status(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'not_ready',
       shuttingDown: info.isShuttingDown(),
-      bus: { kind: hub.bus.kind, ...bus },
+      bus: { kind: hub.busKind, ...bus },
       components: health.all(),
     });
   });
@@ -30,16 +30,11 @@ export function registerProbeRoutes(
   app.get('/api/v2/info', async () => ({
     name: 'livegate',
     version: info.version,
-    epoch: hub.bus.epoch,
+    epoch: hub.epoch,
     head: hub.head,
-    bus: hub.bus.kind,
+    bus: hub.busKind,
     transports: info.transports,
     stateTopics: hub.stateTopics,
-    window: {
-      events: hub.window.length,
-      bytes: hub.window.size,
-      firstSeq: hub.window.firstSeq,
-      headSeq: hub.window.headSeq,
-    },
+    window: hub.windowInfo(),
   }));
 }

@@ -22,8 +22,8 @@ import {
   readStringMap,
   readTime,
   type ParseResult,
-} from '../alerts/payload-validation.js';
-import { formatTime } from '../alerts/rfc3339.js';
+} from '../../config/validation.js';
+import { formatTime } from '../../config/rfc3339.js';
 
 /** One alert from `GET /api/v2/alerts`. */
 export interface AmAlert {

@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { AlertmanagerTarget } from './watcher-config.js';
+import type { AlertmanagerTarget } from '../../config/alertmanagers.js';
 
 /** A request to an Alertmanager failed; `message` says how, naming the path. */
 export class AlertmanagerRequestError extends Error {

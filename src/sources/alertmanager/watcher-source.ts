@@ -28,13 +28,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { LivegateError } from '../../errors.js';
-import { formatTime } from '../alerts/rfc3339.js';
-import type { Source, SourceContext } from '../source.js';
+import { formatTime } from '../../config/rfc3339.js';
+import type { Source, SourceContext, SourceRoutes } from '../source.js';
 import { parseGettableAlerts, parseGettableSilences, type AmAlert, type AmSilence } from './api-types.js';
 import { AlertmanagerRequestError, HttpAlertmanagerClient, type AlertmanagerApi } from './client.js';
 import { alertmanagerSource, MultiOriginAlerts, MultiOriginSilences } from './diff.js';
 import { parseWebhookPayload } from './webhook-payload.js';
-import type { AlertmanagerTarget } from './watcher-config.js';
+import type { AlertmanagerTarget } from '../../config/alertmanagers.js';
 
 /** Path of the webhook receiver. */
 export const WEBHOOK_PATH = '/api/v2/webhooks/alertmanager';
@@ -146,8 +146,11 @@ export class AlertmanagerWatcher implements Source {
     return this.#rounds;
   }
 
-  routes(app: FastifyInstance): void {
-    app.post(WEBHOOK_PATH, { bodyLimit: this.#webhookBodyLimitBytes }, async (request, reply) => {
+  /** `POST /api/v2/webhooks/alertmanager`: a webhook from a watched Alertmanager triggers a round. */
+  readonly routes: SourceRoutes = { prefix: WEBHOOK_PATH, plugin: (app) => this.#register(app) };
+
+  #register(app: FastifyInstance): void {
+    app.post('/', { bodyLimit: this.#webhookBodyLimitBytes }, async (request, reply) => {
       this.#authorize(request.headers);
       const parsed = parseWebhookPayload(request.body);
       if (!parsed.ok)

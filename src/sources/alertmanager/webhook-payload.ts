@@ -17,8 +17,8 @@ import {
   readStringMap,
   readTime,
   type ParseResult,
-} from '../alerts/payload-validation.js';
-import { formatTime } from '../alerts/rfc3339.js';
+} from '../../config/validation.js';
+import { formatTime } from '../../config/rfc3339.js';
 
 /** The only payload version this parser accepts. */
 export const WEBHOOK_VERSION = '4';

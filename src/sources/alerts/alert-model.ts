@@ -7,7 +7,7 @@
  * Objects of these types are never mutated once published: a change produces a new object.
  */
 import type { Labels } from '../../core/event.js';
-import { LABEL_NAME_PATTERN, isPlainObject } from './payload-validation.js';
+import { LABEL_NAME_PATTERN, isPlainObject } from '../../config/validation.js';
 
 /** Topic of alert events (`alert_created`, `alert_firing`, …). */
 export const ALERTS_TOPIC = 'alerts';

@@ -9,7 +9,7 @@
 import type { Labels, LiveEvent } from '../../core/event.js';
 import type { StateReducer } from '../../core/state-topic.js';
 import { ALERTS_TOPIC, eventLabelsOf, isLiveAlert, type LiveAlert } from './alert-model.js';
-import { isPlainObject } from './payload-validation.js';
+import { isPlainObject } from '../../config/validation.js';
 
 /** The `data` of an `alerts` snapshot. */
 export interface AlertsSnapshot {

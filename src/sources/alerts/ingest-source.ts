@@ -9,7 +9,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { LivegateError } from '../../errors.js';
-import type { Source, SourceContext } from '../source.js';
+import type { Source, SourceContext, SourceRoutes } from '../source.js';
 import { AlertStore, ALERT_STORE_DEFAULTS } from './alert-store.js';
 import { MAX_POSTABLE_ALERTS, parsePostableAlerts } from './postable-alerts.js';
 
@@ -66,8 +66,11 @@ export class IngestSource implements Source {
     this.#now = options.now ?? Date.now;
   }
 
-  routes(app: FastifyInstance, ctx: SourceContext): void {
-    app.post(INGEST_PATH, { bodyLimit: this.#bodyLimitBytes }, async (request, reply) => {
+  /** `POST /api/v2/alerts`, the Alertmanager-compatible ingest. */
+  readonly routes: SourceRoutes = { prefix: INGEST_PATH, plugin: (app, ctx) => this.#register(app, ctx) };
+
+  #register(app: FastifyInstance, ctx: SourceContext): void {
+    app.post('/', { bodyLimit: this.#bodyLimitBytes }, async (request, reply) => {
       this.#authorize(request.headers);
       const contentType = request.headers['content-type'];
       if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) {

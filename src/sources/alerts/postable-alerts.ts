@@ -19,7 +19,7 @@ import {
   readString,
   readStringMap,
   type ParseResult,
-} from './payload-validation.js';
+} from '../../config/validation.js';
 
 /** Most alerts accepted in one request. */
 export const MAX_POSTABLE_ALERTS = 10_000;

@@ -9,7 +9,7 @@
 import type { Labels, LiveEvent } from '../../core/event.js';
 import type { StateReducer } from '../../core/state-topic.js';
 import { SILENCES_TOPIC, isSilence, type Silence } from './alert-model.js';
-import { isPlainObject } from './payload-validation.js';
+import { isPlainObject } from '../../config/validation.js';
 
 /** The `data` of a `silences` snapshot. */
 export interface SilencesSnapshot {

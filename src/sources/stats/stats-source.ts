@@ -1,11 +1,31 @@
-import type { Hub } from '../../core/hub.js';
-import type { Metrics } from '../../http/metrics.js';
+import type { TransportKind } from '../../core/outbound.js';
 import type { Source, SourceContext } from '../source.js';
 import { percentiles } from './percentiles.js';
 import { STATS_TOPIC, STATS_UPDATED, StatsReducer } from './stats-reducer.js';
 
 /** Extra counters another component contributes to `stats_updated` (e.g. alert counts). */
 export type StatsContributor = () => Record<string, unknown>;
+
+/** What the stats read from the core (the hub implements it). */
+export interface StatsHub {
+  /** Events received from the bus since start. */
+  readonly publishedCount: number;
+  /** Number of event subscriptions. */
+  readonly subscriptionCount: number;
+  /** Open connections. */
+  listSessions(): readonly { readonly kind: TransportKind }[];
+  /** Replay window figures. */
+  windowInfo(): { readonly events: number; readonly bytes: number };
+}
+
+/** Delivery counters the stats read (the HTTP layer's metrics implement them). */
+export interface StatsCounters {
+  readonly deliveredCount: number;
+  readonly slowConsumerCount: number;
+  readonly droppedCount: number;
+  /** This period's latency sample and how many deliveries it stands for; starts a new period. */
+  takeLatencySample(): { samples: number[]; count: number };
+}
 
 /** Options of a {@link StatsSource}. */
 export interface StatsSourceOptions {
@@ -29,8 +49,8 @@ export class StatsSource implements Source {
   private lastAt = performance.now();
 
   constructor(
-    private readonly hub: Hub,
-    private readonly metrics: Metrics,
+    private readonly hub: StatsHub,
+    private readonly metrics: StatsCounters,
     options: StatsSourceOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 10_000;
@@ -70,19 +90,21 @@ export class StatsSource implements Source {
     const { samples, count } = this.metrics.takeLatencySample();
     const [p50, p95, p99] = percentiles(samples, [50, 95, 99]);
     const connections: Record<string, number> = { sse: 0, ws: 0, poll: 0 };
-    for (const session of this.hub.sessions.values()) connections[session.kind] = (connections[session.kind] ?? 0) + 1;
+    const sessions = this.hub.listSessions();
+    for (const session of sessions) connections[session.kind] = (connections[session.kind] ?? 0) + 1;
+    const window = this.hub.windowInfo();
     const memory = process.memoryUsage();
     const stats: Record<string, unknown> = {
       time: new Date().toISOString(),
       intervalSeconds: Math.round(seconds * 1000) / 1000,
-      connections: { ...connections, total: this.hub.sessions.size },
-      subscriptions: this.hub.dispatcher.size,
+      connections: { ...connections, total: sessions.length },
+      subscriptions: this.hub.subscriptionCount,
       eventsPerSecond: round((published - this.lastPublished) / seconds),
       deliveriesPerSecond: round((delivered - this.lastDelivered) / seconds),
       latencyMs: { p50: round(p50), p95: round(p95), p99: round(p99), samples: count },
       slowConsumerDisconnects: this.metrics.slowConsumerCount,
       droppedEvents: this.metrics.droppedCount,
-      window: { events: this.hub.window.length, bytes: this.hub.window.size },
+      window: { events: window.events, bytes: window.bytes },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
     };
     for (const contribute of this.contributors) Object.assign(stats, contribute());

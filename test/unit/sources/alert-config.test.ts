@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type ConfigSources } from '../../../src/config/load.js';
 import { parseArgs } from '../../../src/cli/args.js';
-import { parseAlertmanagerTargets } from '../../../src/sources/alertmanager/watcher-config.js';
+import { parseAlertmanagerTargets } from '../../../src/config/alertmanagers.js';
 import { makeTempDir, type TempDir } from '../../harness/temp-dir.js';
 
 let dir: TempDir;

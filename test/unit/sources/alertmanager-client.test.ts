@@ -10,7 +10,7 @@ import {
   HttpAlertmanagerClient,
   authorizationHeader,
 } from '../../../src/sources/alertmanager/client.js';
-import type { AlertmanagerTarget } from '../../../src/sources/alertmanager/watcher-config.js';
+import type { AlertmanagerTarget } from '../../../src/config/alertmanagers.js';
 import { makeTempDir, type TempDir } from '../../harness/temp-dir.js';
 
 let dir: TempDir;

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventDraft } from '../../../src/core/event.js';
 import { installErrorHandling } from '../../../src/http/error-handler.js';
 import { AlertmanagerRequestError, type AlertmanagerApi } from '../../../src/sources/alertmanager/client.js';
-import type { AlertmanagerTarget } from '../../../src/sources/alertmanager/watcher-config.js';
+import { registerSourceRoutes } from '../../../src/http/source-routes.js';
+import type { AlertmanagerTarget } from '../../../src/config/alertmanagers.js';
 import { AlertmanagerWatcher, WEBHOOK_PATH } from '../../../src/sources/alertmanager/watcher-source.js';
 import type { HealthStatus, SourceContext } from '../../../src/sources/source.js';
 import { waitFor } from '../../harness/wait.js';
@@ -295,7 +296,8 @@ describe('the webhook receiver', () => {
   async function withRoutes(h: Harness): Promise<FastifyInstance> {
     app = Fastify();
     installErrorHandling(app, 5);
-    h.watcher.routes(app);
+    // The webhook route reads nothing from the context; mounted under its prefix like the server does.
+    await registerSourceRoutes(app, h.watcher, {} as SourceContext);
     await app.ready();
     return app;
   }

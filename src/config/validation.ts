@@ -5,7 +5,7 @@
  * The readers throw an internal signal that {@link parseWith} turns into a {@link ParseResult};
  * callers of the public parse functions never see an exception for bad input.
  */
-import type { Labels } from '../../core/event.js';
+import type { Labels } from '../core/event.js';
 import { GO_ZERO_TIME_MS, parseRfc3339 } from './rfc3339.js';
 
 /** Where a payload is wrong and why. `field` is a path such as `[2].labels.alertname`; `''` is the root. */

@@ -66,17 +66,17 @@ export function intParam(query: QueryValues, name: string, min: number, max: num
 }
 
 /** Checks batching options from either transport; `undefined` values take the defaults. */
-export function batchOptions(max: unknown, ms: unknown, fieldPrefix = ''): BatchOptions | null {
+export function batchOptions(max: unknown, ms: unknown): BatchOptions | null {
   if (max === undefined && ms === undefined) return null;
   const batch = { max: max ?? BATCH_DEFAULTS.max, ms: ms ?? BATCH_DEFAULTS.ms };
   if (typeof batch.max !== 'number' || !Number.isInteger(batch.max) || batch.max < 1 || batch.max > 1000) {
     throw new LivegateError('invalid_param', 'batch must be an integer from 1 to 1000', {
-      field: `${fieldPrefix}batch`,
+      field: 'batch',
     });
   }
   if (typeof batch.ms !== 'number' || !Number.isInteger(batch.ms) || batch.ms < 0 || batch.ms > 10_000) {
     throw new LivegateError('invalid_param', 'batchMs must be an integer from 0 to 10000', {
-      field: `${fieldPrefix}batchMs`,
+      field: 'batchMs',
     });
   }
   return { max: batch.max, ms: batch.ms };

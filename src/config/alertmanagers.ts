@@ -18,7 +18,7 @@ import {
   readObject,
   readString,
   type ParseResult,
-} from '../alerts/payload-validation.js';
+} from './validation.js';
 
 /** Credentials sent with every request to one Alertmanager. Exactly one kind may be set. */
 export interface AlertmanagerAuth {

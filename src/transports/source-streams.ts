@@ -1,0 +1,37 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../core/principal.js';
+import { sessionStream, type SourceStream } from '../core/source-stream.js';
+import { LivegateError } from '../errors.js';
+import type { TransportContext } from './context.js';
+import { openSseStream } from './sse.js';
+import { singleParam, type QueryValues } from './subscription-params.js';
+
+/**
+ * The stream machinery handed to sources (`SourceContext.streams`): a source's own SSE URL gets the
+ * same admission, heartbeats, bounded queue, slow-consumer cut-off and shutdown as the event stream.
+ */
+export class SourceStreamFactory {
+  constructor(private readonly ctx: TransportContext) {}
+
+  /** Origin and credentials of a request, checked as on every endpoint. */
+  authenticate(request: FastifyRequest): Principal {
+    const ctx = this.ctx;
+    if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+    if (!ctx.origins.allows(request.headers.origin, request.headers.host))
+      throw new LivegateError('origin_not_allowed');
+    return ctx.auth.authenticate(request.headers, singleParam(request.query as QueryValues, 'access_token'));
+  }
+
+  /** Starts an SSE stream of named events on the request; see `SourceStreams.sse`. */
+  sse(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    options: { principal: Principal; onClose?: (reason: { code: string; message: string }) => void },
+  ): SourceStream {
+    const session = openSseStream(this.ctx, request, reply, { principal: options.principal, named: true });
+    const onClose = options.onClose;
+    if (onClose !== undefined) session.onClose((reason) => onClose({ code: reason.code, message: reason.message }));
+    this.ctx.log.debug({ connection: session.id, path: request.url.split('?')[0] }, 'source stream opened');
+    return sessionStream(session);
+  }
+}
