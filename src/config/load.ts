@@ -1,7 +1,13 @@
+/**
+ * Loads the configuration: defaults < file < env < flags < overrides. Every value is checked
+ * against its leaf's zod schema as its layer is applied (so an error names the layer: `(file)`,
+ * `(env LIVEGATE_…)`, `(flag --…)`), then the merged config is parsed by the root schema, which
+ * applies defaults and runs the sections' cross-checks.
+ */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import { envName, flagName, SETTINGS, type Config, type ConfigInput, type Setting } from './schema.js';
+import type { z } from 'zod';
+import { ConfigSchema, envName, flagName, SETTINGS, type Config, type ConfigInput, type Setting } from './schema.js';
 
 /** A configuration value that cannot be used; the message names the key and what it allows. */
 export class ConfigError extends Error {
@@ -25,11 +31,12 @@ export interface ConfigSources {
   overrides?: ConfigInput;
 }
 
+const BY_KEY = new Map(SETTINGS.map((s) => [s.key, s]));
+const BY_FLAG = new Map(SETTINGS.map((s) => [flagName(s.key), s]));
+
 /** Builds the validated config. Throws {@link ConfigError} on the first bad value. */
 export function loadConfig(sources: ConfigSources = {}): Config {
   const values = new Map<string, unknown>();
-  // Copy list defaults: the config is the caller's to change, the schema's defaults are not.
-  for (const s of SETTINGS) values.set(s.key, Array.isArray(s.default) ? [...(s.default as unknown[])] : s.default);
   if (sources.file !== undefined) applyObject(values, readConfigFile(sources.file), 'file');
   if (sources.env !== undefined) {
     for (const s of SETTINGS) {
@@ -40,22 +47,24 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     }
   }
   if (sources.flags !== undefined) {
-    const byFlag = new Map(SETTINGS.map((s) => [flagName(s.key), s]));
     for (const [flag, raw] of Object.entries(sources.flags)) {
-      const setting = byFlag.get(flag);
+      const setting = BY_FLAG.get(flag);
       if (setting === undefined) throw new ConfigError(flag, `unknown flag; see --help for the list`);
       values.set(setting.key, coerce(setting, raw, `${setting.key} (flag ${flag})`));
     }
   }
   if (sources.overrides !== undefined) applyObject(values, sources.overrides, 'overrides');
-  const config = build(values);
-  crossCheck(config);
-  return config;
+  const result = ConfigSchema.safeParse(nest(values));
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(pathText(issue.path), issue.message);
+  }
+  return result.data;
 }
 
 /** Names of every flag `livegate serve` accepts. */
 export function knownFlags(): Set<string> {
-  return new Set(SETTINGS.map((s) => flagName(s.key)));
+  return new Set(BY_FLAG.keys());
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -78,11 +87,10 @@ function readConfigFile(path: string): Record<string, unknown> {
 }
 
 function applyObject(values: Map<string, unknown>, input: object, origin: string): void {
-  const byKey = new Map(SETTINGS.map((s) => [s.key, s]));
   const walk = (obj: Record<string, unknown>, prefix: string): void => {
     for (const [name, value] of Object.entries(obj)) {
       const key = prefix + name;
-      const setting = byKey.get(key);
+      const setting = BY_KEY.get(key);
       if (setting !== undefined) {
         values.set(key, check(setting, value, `${key} (${origin})`));
       } else if (
@@ -104,7 +112,7 @@ function applyObject(values: Map<string, unknown>, input: object, origin: string
   walk(input as Record<string, unknown>, '');
 }
 
-/** Parses a string from env or flags. */
+/** Parses a string from env or flags into the leaf's type, then checks it. */
 function coerce(s: Setting, raw: string, where: string): unknown {
   switch (s.type) {
     case 'int':
@@ -124,60 +132,42 @@ function coerce(s: Setting, raw: string, where: string): unknown {
           .filter((x) => x.length > 0),
         where,
       );
-    case 'json':
-      // The setting's parser reads its own text form (e.g. `name=url,…` or JSON).
-      return check(s, raw, where);
     default:
+      // Strings, enums, and `json` keys whose schema reads its own text form (`name=url,…` or JSON).
       return check(s, raw, where);
   }
 }
 
-/** Checks a typed value against its setting. */
+/** Checks one value against its leaf schema; the error says what the key allows. */
 function check(s: Setting, value: unknown, where: string): unknown {
+  const result = s.schema.safeParse(value);
+  if (result.success) return s.type === 'list' ? [...new Set(result.data as string[])] : result.data;
+  const issue = result.error.issues[0]!;
+  const shown = JSON.stringify(value);
   switch (s.type) {
     case 'int':
-    case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value) || (s.type === 'int' && !Number.isInteger(value))) {
-        throw new ConfigError(
-          where,
-          `${JSON.stringify(value)} is not ${s.type === 'int' ? 'an integer' : 'a number'}${range(s)}`,
-        );
-      }
-      if ((s.min !== undefined && value < s.min) || (s.max !== undefined && value > s.max)) {
-        throw new ConfigError(where, `${value} is out of range${range(s)}`);
-      }
-      return value;
-    }
+    case 'number':
+      if (issue.code === 'too_small' || issue.code === 'too_big')
+        throw new ConfigError(where, `${value as number} is out of range${range(s)}`);
+      throw new ConfigError(where, `${shown} is not ${s.type === 'int' ? 'an integer' : 'a number'}${range(s)}`);
     case 'bool':
-      if (typeof value !== 'boolean')
-        throw new ConfigError(where, `${JSON.stringify(value)} is not a boolean; use true or false`);
-      return value;
+      throw new ConfigError(where, `${shown} is not a boolean; use true or false`);
     case 'string':
-      if (typeof value !== 'string') throw new ConfigError(where, `${JSON.stringify(value)} is not a string`);
-      return value;
+      throw new ConfigError(where, `${shown} is not a string`);
     case 'enum':
-      if (typeof value !== 'string' || !s.values!.includes(value)) {
-        throw new ConfigError(where, `${JSON.stringify(value)} is not allowed; allowed: ${s.values!.join(', ')}`);
-      }
-      return value;
+      throw new ConfigError(where, `${shown} is not allowed; allowed: ${s.values!.join(', ')}`);
     case 'list': {
-      if (!Array.isArray(value) || !value.every((x) => typeof x === 'string')) {
-        throw new ConfigError(where, `must be a list of strings (comma-separated in env and flags)`);
-      }
-      if (s.values !== undefined) {
-        for (const item of value) {
-          if (!s.values.includes(item))
-            throw new ConfigError(where, `"${item}" is not allowed; allowed: ${s.values.join(', ')}`);
-        }
-      }
-      return [...new Set(value)];
+      const index = issue.path[0];
+      if (issue.code === 'invalid_value' && typeof index === 'number' && Array.isArray(value))
+        throw new ConfigError(where, `"${String(value[index])}" is not allowed; allowed: ${s.values!.join(', ')}`);
+      throw new ConfigError(where, `must be a list of strings (comma-separated in env and flags)`);
     }
     case 'json': {
-      const result = s.parse!(value, s.key);
       // Name the field inside the value: `alertmanagers[1].url (file)` rather than `alertmanagers (file)`.
-      if (!result.ok)
-        throw new ConfigError(`${result.error.field || s.key}${where.slice(s.key.length)}`, result.error.message);
-      return result.value;
+      const inner = (issue as z.core.$ZodIssueCustom).params?.['field'];
+      const field = typeof inner === 'string' ? inner : pathText(issue.path);
+      const sep = field === '' || field.startsWith('[') ? '' : '.';
+      throw new ConfigError(`${s.key}${sep}${field}${where.slice(s.key.length)}`, issue.message);
     }
   }
 }
@@ -187,7 +177,14 @@ function range(s: Setting): string {
   return '';
 }
 
-function build(values: Map<string, unknown>): Config {
+/** `['alertmanagers', 1, 'url']` → `alertmanagers[1].url`. */
+function pathText(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`))
+    .join('');
+}
+
+function nest(values: Map<string, unknown>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const [key, value] of values) {
     const parts = key.split('.');
@@ -195,37 +192,5 @@ function build(values: Map<string, unknown>): Config {
     for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
     node[parts[parts.length - 1]!] = value;
   }
-  return root as unknown as Config;
-}
-
-function crossCheck(config: Config): void {
-  if (config.transports.length === 0)
-    throw new ConfigError('transports', 'at least one transport must be enabled; allowed: sse, ws, poll');
-  if (config.poll.defaultTimeoutSeconds > config.poll.maxTimeoutSeconds) {
-    throw new ConfigError(
-      'poll.defaultTimeoutSeconds',
-      `${config.poll.defaultTimeoutSeconds} exceeds poll.maxTimeoutSeconds (${config.poll.maxTimeoutSeconds})`,
-    );
-  }
-  if (config.ws.idleTimeoutMs <= config.ws.pingIntervalMs) {
-    throw new ConfigError(
-      'ws.idleTimeoutMs',
-      `must be greater than ws.pingIntervalMs (${config.ws.pingIntervalMs}) so a pong can arrive`,
-    );
-  }
-  if (config.stats.intervalMs > 0 && config.stats.intervalMs < 100) {
-    throw new ConfigError('stats.intervalMs', `${config.stats.intervalMs} is too short; use 0 (off) or 100 to 3600000`);
-  }
-  for (const proxy of config.trustedProxies) {
-    const [addr, bits, extra] = proxy.split('/');
-    const family = isIP(addr ?? '');
-    const maxBits = family === 6 ? 128 : 32;
-    if (
-      family === 0 ||
-      extra !== undefined ||
-      (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))
-    ) {
-      throw new ConfigError('trustedProxies', `"${proxy}" is not an IP address or CIDR (e.g. 10.0.0.0/8)`);
-    }
-  }
+  return root;
 }
