@@ -1,95 +1,17 @@
 /**
- * The one error catalogue. Every error a client can see has a stable `code` listed here, with the
- * HTTP status it maps to and, where a WebSocket is closed because of it, the close code.
- * docs/api.md lists the same table; keep them together.
+ * Errors of the server. The catalogue of codes (HTTP status, WebSocket close code, retry) is
+ * `ERROR_CATALOGUE` in `@livegate/protocol`, shared with the SDK; new codes go there and into the
+ * table of docs/api.md.
  */
+import { ERROR_CATALOGUE, type ErrorBody as WireErrorBody, type ErrorCode } from '@livegate/protocol';
 
-/** One catalogue entry. */
-export interface ErrorSpec {
-  /** HTTP status used when the error answers an HTTP request. */
-  readonly status: number;
-  /** WebSocket close code used when the error ends a socket, if it ever does. */
-  readonly closeCode?: number;
-  /** Whether a client may retry (used by the SDK and in docs). */
-  readonly retry: boolean;
-  /** Default human message. */
-  readonly message: string;
-}
+export type { ErrorCode, ErrorSpec } from '@livegate/protocol';
 
-export const ERRORS = {
-  invalid_json: { status: 400, retry: false, message: 'body is not valid JSON' },
-  invalid_body: { status: 400, retry: false, message: 'body does not have the expected shape' },
-  invalid_event: { status: 400, retry: false, message: 'event draft is invalid' },
-  invalid_filter: { status: 400, retry: false, message: 'filter is invalid' },
-  invalid_param: { status: 400, retry: false, message: 'query parameter is invalid' },
-  invalid_event_id: { status: 400, retry: false, message: 'event id is malformed' },
-  invalid_message: { status: 400, retry: false, message: 'WebSocket message is invalid' },
-  unknown_op: { status: 400, retry: false, message: 'unknown op' },
-  binary_not_supported: {
-    status: 400,
-    retry: false,
-    message: 'binary frames are not supported; send JSON text frames',
-  },
-  unsupported_media_type: { status: 415, retry: false, message: 'Content-Type must be application/json' },
-  payload_too_large: { status: 413, closeCode: 1009, retry: false, message: 'payload too large' },
-  too_many_events: { status: 413, retry: false, message: 'too many events in one request' },
-  too_many_subscriptions: { status: 400, retry: false, message: 'too many subscriptions on this connection' },
-  subscription_not_found: { status: 404, retry: false, message: 'no such subscription on this connection' },
-  not_found: { status: 404, retry: false, message: 'not found' },
-  method_not_allowed: { status: 405, retry: false, message: 'method not allowed' },
-  unauthorized: { status: 401, closeCode: 4001, retry: false, message: 'authentication required' },
-  forbidden: { status: 403, closeCode: 4003, retry: false, message: 'not allowed' },
-  invalid_token: { status: 401, closeCode: 4001, retry: false, message: 'the token is not valid' },
-  token_expired: { status: 401, closeCode: 4001, retry: false, message: 'the token has expired; get a new one' },
-  write_forbidden: {
-    status: 403,
-    retry: false,
-    message: 'writes are accepted only from loopback and auth.writeAllowFrom, or with credentials',
-  },
-  auth_unavailable: {
-    status: 503,
-    retry: true,
-    message: 'the token could not be checked: the key set (auth.jwt.jwksUrl) is unreachable',
-  },
-  rate_limited: { status: 429, closeCode: 1008, retry: true, message: 'too many requests; slow down' },
-  origin_not_allowed: { status: 403, closeCode: 1008, retry: false, message: 'origin not allowed' },
-  transport_disabled: { status: 404, retry: false, message: 'this transport is disabled on the server' },
-  too_many_connections: { status: 503, retry: true, message: 'server connection limit reached' },
-  too_many_connections_per_ip: {
-    status: 429,
-    retry: true,
-    message: 'connection limit for this client address reached',
-  },
-  slow_consumer: {
-    status: 503,
-    closeCode: 4008,
-    retry: true,
-    message: 'client did not read fast enough; resume from the last event id',
-  },
-  shutting_down: { status: 503, closeCode: 1001, retry: true, message: 'server is shutting down' },
-  idle_timeout: {
-    status: 408,
-    closeCode: 4000,
-    retry: true,
-    message: 'no traffic from the peer within the idle timeout',
-  },
-  closed_by_admin: { status: 410, closeCode: 4010, retry: true, message: 'connection closed by an administrator' },
-  dashboard_not_built: {
-    status: 503,
-    retry: false,
-    message: 'the dashboard is not built; run `npm run build`, then restart livegate',
-  },
-  bus_unavailable: { status: 503, retry: true, message: 'event bus is unavailable' },
-  internal: { status: 500, closeCode: 1011, retry: true, message: 'internal error' },
-} as const satisfies Record<string, ErrorSpec>;
-
-/** A stable error code from {@link ERRORS}. */
-export type ErrorCode = keyof typeof ERRORS;
+/** The catalogue (`ERROR_CATALOGUE` of `@livegate/protocol`). */
+export const ERRORS = ERROR_CATALOGUE;
 
 /** The JSON body of every HTTP error answer: `{"error":{"code","message","field"}}`. */
-export interface ErrorBody {
-  readonly error: { readonly code: ErrorCode; readonly message: string; readonly field?: string };
-}
+export type ErrorBody = WireErrorBody<ErrorCode>;
 
 /**
  * An error a client caused or must be told about. Thrown inside handlers and turned into an HTTP

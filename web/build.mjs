@@ -34,6 +34,8 @@ export async function buildWeb(options = {}) {
     format: 'esm',
     target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
     platform: 'browser',
+    // The protocol package from source: the bundle needs no prior `build:protocol`.
+    alias: { '@livegate/protocol': join(WEB, '..', 'packages', 'protocol', 'src', 'index.ts') },
     minify: true,
     sourcemap: true,
     logLevel: options.quiet ? 'silent' : 'warning',

@@ -6,7 +6,7 @@
  * callers of the public parse functions never see an exception for bad input.
  */
 import type { Labels } from '../core/event.js';
-import { GO_ZERO_TIME_MS, parseRfc3339 } from './rfc3339.js';
+import { GO_ZERO_TIME_MS, LABEL_NAME_PATTERN, parseRfc3339 } from '@livegate/protocol';
 
 /** Where a payload is wrong and why. `field` is a path such as `[2].labels.alertname`; `''` is the root. */
 export interface FieldError {
@@ -17,9 +17,6 @@ export interface FieldError {
 /** Outcome of parsing untrusted input: the typed value, or the first error found. */
 export type ParseResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FieldError };
-
-/** Prometheus' classic label name rule; the envelope's `labels` follow it too. */
-export const LABEL_NAME_PATTERN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 class InvalidField {
   constructor(readonly error: FieldError) {}

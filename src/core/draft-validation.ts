@@ -8,7 +8,7 @@ import {
   TOPIC_RULE,
   TYPE_RULE,
   validateLabels,
-} from './names.js';
+} from '@livegate/protocol';
 
 const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 

@@ -6,24 +6,10 @@
  * same envelope (see `serialized-event.ts`) so a client can switch transport and resume by id.
  */
 
-/** Label set attached to an event, matched by label matchers (`{severity="critical"}`). */
-export type Labels = Record<string, string>;
+import type { Labels } from '@livegate/protocol';
 
-/** What a publisher submits. Everything but `topic` and `type` is optional. */
-export interface EventDraft {
-  /** Stream the event belongs to, e.g. `alerts`. Lowercase letters, digits, `_`, `-`, `.`; 1–64 chars. */
-  readonly topic: string;
-  /** What happened, e.g. `alert_firing`. Letters, digits, `_`, `-`, `.`, `:`; 1–64 chars. */
-  readonly type: string;
-  /** Who published it, e.g. `alertmanager/prod`. Defaults to `api`. */
-  readonly source?: string;
-  /** Labels used by label matchers. Names follow Prometheus rules (`[a-zA-Z_][a-zA-Z0-9_]*`). */
-  readonly labels?: Labels;
-  /** Arbitrary JSON payload. Defaults to `null`. */
-  readonly data?: unknown;
-  /** ISO-8601 time of the fact. Defaults to the time the hub accepted it. */
-  readonly time?: string;
-}
+// The wire shapes are `@livegate/protocol`'s, shared with the SDK and the dashboard.
+export { SNAPSHOT_TYPE, type EventDraft, type Labels } from '@livegate/protocol';
 
 /** A draft that passed validation and got its defaults, ready for the bus to order. */
 export interface StampedDraft {
@@ -42,6 +28,3 @@ export interface LiveEvent extends StampedDraft {
   /** Position in the bus's total order; strictly increasing within one epoch. */
   readonly seq: number;
 }
-
-/** Event type of the synthetic event carrying a state topic's current state. */
-export const SNAPSHOT_TYPE = 'snapshot';

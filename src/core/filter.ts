@@ -13,7 +13,7 @@
  */
 
 import { MatcherSyntaxError, compileMatchers, formatMatchers, parseMatchers, type Matcher } from './matchers.js';
-import { SOURCE_RULE, TOPIC_RULE, TYPE_RULE, isValidSource, isValidTopic, isValidType } from './names.js';
+import { SOURCE_RULE, TOPIC_RULE, TYPE_RULE, isValidSource, isValidTopic, isValidType } from '@livegate/protocol';
 
 /** What a subscriber asks for. Every field is optional; absent or empty means "no restriction". */
 export interface FilterSpec {

@@ -1,11 +1,10 @@
+import type { ControlName, TransportName } from '@livegate/protocol';
 import type { SerializedEvent } from './serialized-event.js';
 
-/** The transports livegate speaks. */
-export type TransportKind = 'sse' | 'ws' | 'poll';
+/** The transports livegate speaks (`TransportName` of `@livegate/protocol`). */
+export type TransportKind = TransportName;
 
-/** Names of control messages (SSE named events, WebSocket ops). */
-export type ControlName =
-  'hello' | 'heartbeat' | 'reset' | 'shutdown' | 'error' | 'subscribed' | 'unsubscribed' | 'pong';
+export type { ControlName };
 
 /** One item a session hands to its transport writer, in order. */
 export type Outbound =

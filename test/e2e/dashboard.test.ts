@@ -245,7 +245,7 @@ describe('dashboard', () => {
   it('runs on WebSocket when the server disables SSE', async () => {
     const s = await server({ transports: ['ws', 'poll'] });
     const page = await open(`${s.url}/`);
-    await waitLive(page, 'websocket');
+    await waitLive(page, 'ws');
     expect(await page.locator('#conn-state').textContent()).toBe('Live via WebSocket');
     await publishEvents(
       s,
@@ -258,7 +258,7 @@ describe('dashboard', () => {
   it('runs on long-poll when the server disables SSE and WebSocket', async () => {
     const s = await server({ transports: ['poll'] });
     const page = await open(`${s.url}/`);
-    await waitLive(page, 'long-poll');
+    await waitLive(page, 'poll');
     expect(await page.locator('#conn-state').textContent()).toBe('Live via long-poll');
     await publishEvents(
       s,

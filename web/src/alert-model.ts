@@ -1,10 +1,11 @@
 /**
  * How the dashboard reads alerts: display state, severity groups, and the label filter (the
- * server's own matcher parser, bundled from `src/core/matchers.ts`, so the filter box accepts
+ * shared matcher grammar of `@livegate/protocol` compiled by the server's `src/core/matchers.ts`, so the filter box accepts
  * exactly what a subscription's `match` accepts). Pure: no DOM.
  */
 import type { Alert } from '../../packages/client/src/index.js';
-import { MatcherSyntaxError, compileMatchers, formatMatchers, parseMatchers } from '../../src/core/matchers.js';
+import { MatcherSyntaxError, formatMatchers } from '@livegate/protocol';
+import { compileMatchers, parseMatchers } from '../../src/core/matchers.js';
 
 /** The four states the dashboard shows. */
 export type DisplayState = 'firing' | 'silenced' | 'inhibited' | 'resolved';

@@ -10,8 +10,8 @@ import { formatDuration, formatNumber } from './format.js';
 /** Names of the transports as shown. */
 export const TRANSPORT_NAMES: Readonly<Record<TransportName, string>> = {
   sse: 'SSE',
-  websocket: 'WebSocket',
-  'long-poll': 'long-poll',
+  ws: 'WebSocket',
+  poll: 'long-poll',
 };
 
 /** Elements of the indicator. */

@@ -1,8 +1,10 @@
 /**
  * The client's error catalogue: every failure becomes a {@link LivegateError} with a stable code
- * and a disposition that decides what the client does next. Server codes mirror the server's
- * catalogue (`src/errors.ts`); client codes name faults only the client can see.
+ * and a disposition that decides what the client does next. Server codes come from the shared
+ * catalogue (`ERROR_CATALOGUE` in `@livegate/protocol`); client codes name faults only the client
+ * can see.
  */
+import { ERROR_CATALOGUE, isErrorCode } from '@livegate/protocol';
 
 /**
  * What the client does about an error:
@@ -116,12 +118,14 @@ export class LivegateError extends Error {
 }
 
 /**
- * Disposition of a code. Unknown codes fall back on the HTTP status when there is one (a 4xx the
+ * Disposition of a code: the table above, then the catalogue's `retry` flag. Codes unknown to both fall back on the HTTP status when there is one (a 4xx the
  * client caused is not worth retrying) and otherwise retry: a dashboard should rather come back.
  */
 export function dispositionOf(code: string, status?: number): ErrorDisposition {
-  const known = DISPOSITIONS[code];
+  const known = Object.prototype.hasOwnProperty.call(DISPOSITIONS, code) ? DISPOSITIONS[code] : undefined;
   if (known !== undefined) return known;
+  // A catalogue code without a special case: the catalogue says whether it is worth retrying.
+  if (isErrorCode(code)) return ERROR_CATALOGUE[code].retry ? 'retry' : 'fatal';
   if (status !== undefined) return dispositionOfStatus(status);
   return 'retry';
 }

@@ -59,8 +59,8 @@ export interface ResolvedOptions {
 
 const BUILTIN_FACTORIES: Readonly<Record<TransportName, TransportFactory>> = {
   sse: createSseTransport,
-  websocket: createWebSocketTransport,
-  'long-poll': createLongPollTransport,
+  ws: createWebSocketTransport,
+  poll: createLongPollTransport,
 };
 
 const KNOWN_TRANSPORTS = new Set<string>(DEFAULT_TRANSPORTS);
@@ -126,33 +126,34 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const available = (name: TransportName): boolean => {
     if (options.transportFactories?.[name] !== undefined) return true;
     if (name === 'sse') return EventSourceImpl !== undefined;
-    if (name === 'websocket') return WebSocketImpl !== undefined;
+    if (name === 'ws') return WebSocketImpl !== undefined;
     return fetchImpl !== undefined;
   };
   const missingHint: Record<TransportName, string> = {
     sse: 'pass options.EventSource (Node: import { EventSource } from "eventsource")',
-    websocket: 'pass options.WebSocket (Node 20: import { WebSocket } from "ws")',
-    'long-poll': 'pass options.fetch',
+    ws: 'pass options.WebSocket (Node 20: import { WebSocket } from "ws")',
+    poll: 'pass options.fetch',
   };
 
   let order: TransportName[];
   if (options.transports === undefined) {
     order = DEFAULT_TRANSPORTS.filter(available);
     if (order.length === 0)
-      throw new TypeError(`no transport is available in this runtime; ${missingHint.websocket}, or ${missingHint.sse}`);
+      throw new TypeError(`no transport is available in this runtime; ${missingHint.ws}, or ${missingHint.sse}`);
   } else {
     const raw: unknown = options.transports;
     if (!Array.isArray(raw) || raw.length === 0) {
-      throw new TypeError(
-        'options.transports must list at least one of "sse", "websocket", "long-poll"; omit it for all three',
-      );
+      throw new TypeError('options.transports must list at least one of "sse", "ws", "poll"; omit it for all three');
     }
     const requested = raw as readonly TransportName[];
     const seen = new Set<string>();
     for (const name of requested) {
       if (!KNOWN_TRANSPORTS.has(name))
         throw new TypeError(
-          `options.transports: unknown transport "${String(name)}"; use "sse", "websocket" or "long-poll"`,
+          `options.transports: unknown transport "${String(name)}"; use "sse", "ws" or "poll"` +
+            (String(name) === 'websocket' || String(name) === 'long-poll'
+              ? ' (the names "websocket" and "long-poll" were renamed)'
+              : ''),
         );
       if (seen.has(name)) throw new TypeError(`options.transports lists "${name}" twice`);
       seen.add(name);

@@ -7,10 +7,11 @@
  * delivered one was already delivered (replays after a reconnect or a transport switch overlap).
  * Across epochs nothing is compared: the server sends a `reset` and snapshots instead.
  */
+import { SNAPSHOT_TYPE } from '@livegate/protocol';
 import type { LivegateEvent } from './types.js';
 
-/** Event type of the synthetic event carrying a state topic's current state. */
-export const SNAPSHOT_TYPE = 'snapshot';
+/** Type of the synthetic event carrying a state topic's current state. */
+export { SNAPSHOT_TYPE };
 
 /** The epoch part of an id (before the last `-`), or `null` when the id has none. */
 export function epochOf(id: string): string | null {

@@ -4,6 +4,7 @@
  * fresh snapshot would. Reducers never mutate: a change returns a new object, no change returns
  * the same one (cheap equality for React and Vue).
  */
+import { compareAlerts, compareSilences } from '@livegate/protocol';
 import type {
   Alert,
   AlertsState,
@@ -30,36 +31,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function statusState(value: Record<string, unknown>): unknown {
   const status = value.status;
   return isObject(status) ? status.state : undefined;
-}
-
-/** Unparsable times sort last instead of poisoning the comparison with NaN. */
-function timeKey(time: unknown): number {
-  const ms = typeof time === 'string' ? Date.parse(time) : Number.NaN;
-  return Number.isNaN(ms) ? Infinity : ms;
-}
-
-const SEVERITY_RANK: Readonly<Record<string, number>> = { critical: 0, warning: 1, info: 2 };
-
-function severityRank(alert: Alert): number {
-  return SEVERITY_RANK[alert.labels?.severity?.toLowerCase() ?? ''] ?? 3;
-}
-
-/** Display order of alerts: critical > warning > info > other, then oldest `startsAt`, then fingerprint. */
-export function compareAlerts(a: Alert, b: Alert): number {
-  const bySeverity = severityRank(a) - severityRank(b);
-  if (bySeverity !== 0) return bySeverity;
-  const aStart = timeKey(a.startsAt);
-  const bStart = timeKey(b.startsAt);
-  if (aStart !== bStart) return aStart < bStart ? -1 : 1;
-  return a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
-}
-
-/** Order of silences: earliest `startsAt`, then id. */
-export function compareSilences(a: Silence, b: Silence): number {
-  const aStart = timeKey(a.startsAt);
-  const bStart = timeKey(b.startsAt);
-  if (aStart !== bStart) return aStart < bStart ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** `items` without the one keyed `key`, with `item` inserted in order when given. */
@@ -188,3 +159,5 @@ export const BUILTIN_REDUCERS: Readonly<Record<string, StateReducer<never>>> = {
   health: healthReducer as StateReducer<never>,
   stats: statsReducer as StateReducer<never>,
 };
+
+export { compareAlerts, compareSilences };

@@ -2,13 +2,17 @@
  * Public types of the livegate client: the event envelope, the subscription filter, the client
  * options (each with its default), the lifecycle events and the built-in data shapes.
  */
+import { TRANSPORT_NAMES, type Alert, type Envelope, type Silence, type TransportName } from '@livegate/protocol';
 import type { LivegateError } from './errors.js';
 
-/** The transports the client can use. */
-export type TransportName = 'sse' | 'websocket' | 'long-poll';
+/** The transports the client can use: `sse`, `ws`, `poll` (the server's names). */
+export type { TransportName };
+
+/** Items of the `alerts` and `silences` state topics (shapes from `@livegate/protocol`). */
+export type { Alert, Silence };
 
 /** Default transport order: the cheapest that works wins. */
-export const DEFAULT_TRANSPORTS: readonly TransportName[] = Object.freeze(['sse', 'websocket', 'long-poll']);
+export const DEFAULT_TRANSPORTS: readonly TransportName[] = Object.freeze([...TRANSPORT_NAMES]);
 
 /**
  * Client lifecycle:
@@ -19,20 +23,8 @@ export const DEFAULT_TRANSPORTS: readonly TransportName[] = Object.freeze(['sse'
  */
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** One event as delivered by every transport (same envelope, same id space). */
-export interface LivegateEvent<D = unknown, T extends string = string> {
-  /** Opaque resumable id (`<epoch>-<seq>` today; treat as opaque). */
-  readonly id: string;
-  /** Position in the server's total order; strictly increasing within one epoch. */
-  readonly seq: number;
-  readonly topic: string;
-  readonly type: T;
-  readonly source: string;
-  /** ISO-8601 time of the fact. */
-  readonly time: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly data: D;
-}
+/** One event as delivered by every transport (same envelope, same id space): `Envelope` of `@livegate/protocol`. */
+export type LivegateEvent<D = unknown, T extends string = string> = Envelope<D, T>;
 
 /**
  * Which events to receive. Omitted lists mean "no restriction"; an explicit list is never empty.
@@ -60,7 +52,7 @@ export interface ClientOptions extends SubscriptionFilter {
    * `/api/v2/events/stream` are appended by the client.
    */
   readonly url: string;
-  /** Transports to try, best first. Unavailable ones (no implementation in this runtime) are skipped when this is left to its default. Defaults to `['sse', 'websocket', 'long-poll']`. */
+  /** Transports to try, best first. Unavailable ones (no implementation in this runtime) are skipped when this is left to its default. Defaults to `['sse', 'ws', 'poll']`. */
   readonly transports?: readonly TransportName[];
   /**
    * Bearer token. Sent as `access_token` on SSE and WebSocket (they cannot set headers) and as
@@ -238,41 +230,6 @@ export const CLIENT_EVENT_NAMES: ReadonlySet<string> = new Set<keyof ClientEvent
   'reset',
   'transport',
 ]);
-
-/** One alert on the `alerts` topic (Alertmanager API v2 shape plus `origins`). */
-export interface Alert {
-  readonly fingerprint: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly generatorURL: string;
-  readonly status: {
-    readonly state: 'active' | 'suppressed' | 'unprocessed' | 'resolved';
-    readonly silencedBy: readonly string[];
-    readonly inhibitedBy: readonly string[];
-  };
-  readonly origins: readonly string[];
-  readonly updatedAt: string;
-}
-
-/** One silence on the `silences` topic (Alertmanager API v2 shape plus `origins`). */
-export interface Silence {
-  readonly id: string;
-  readonly matchers: readonly {
-    readonly name: string;
-    readonly value: string;
-    readonly isRegex: boolean;
-    readonly isEqual: boolean;
-  }[];
-  readonly startsAt: string;
-  readonly endsAt: string;
-  readonly createdBy: string;
-  readonly comment: string;
-  readonly status: { readonly state: 'active' | 'pending' | 'expired' };
-  readonly origins: readonly string[];
-  readonly updatedAt: string;
-}
 
 /** One component's health. */
 export interface ComponentHealth {

@@ -114,11 +114,11 @@ describe('transport fallback', () => {
     const disconnected = record<DisconnectedInfo>(client, 'disconnected');
     net.last('sse').fail('connect_failed');
     vi.advanceTimersByTime(0);
-    expect(net.names()).toEqual(['sse', 'websocket']);
+    expect(net.names()).toEqual(['sse', 'ws']);
     expect(client.state).toBe('connecting');
     expect(disconnected).toEqual([expect.objectContaining({ transport: 'sse', willRetry: true, delayMs: 0 })]);
-    net.last('websocket').open();
-    expect(client.transport).toBe('websocket');
+    net.last('ws').open();
+    expect(client.transport).toBe('ws');
     expect(client.getStatus().counters).toMatchObject({ attempts: 2, connectFailures: 1, opens: 1 });
   });
 
@@ -130,20 +130,20 @@ describe('transport fallback', () => {
     expect(net.last('sse').closedByClient).toBe(true);
     // A zero-delay timer set from inside a timer callback runs one fake millisecond later.
     vi.advanceTimersByTime(1);
-    expect(net.names()).toEqual(['sse', 'websocket']);
+    expect(net.names()).toEqual(['sse', 'ws']);
   });
 
   it('backs off once every transport failed, then starts a new round from the best', () => {
     const client = make();
     net.last('sse').fail();
     vi.advanceTimersByTime(0);
-    net.last('websocket').fail();
+    net.last('ws').fail();
     vi.advanceTimersByTime(0);
-    net.last('long-poll').fail();
+    net.last('poll').fail();
     vi.advanceTimersByTime(499);
-    expect(net.names()).toEqual(['sse', 'websocket', 'long-poll']);
+    expect(net.names()).toEqual(['sse', 'ws', 'poll']);
     vi.advanceTimersByTime(1);
-    expect(net.names()).toEqual(['sse', 'websocket', 'long-poll', 'sse']);
+    expect(net.names()).toEqual(['sse', 'ws', 'poll', 'sse']);
     expect(client.state).toBe('connecting');
   });
 
@@ -165,10 +165,10 @@ describe('transport fallback', () => {
   });
 
   it('follows a custom transport order', () => {
-    make({ transports: ['long-poll', 'websocket'] });
+    make({ transports: ['poll', 'ws'] });
     net.last().fail();
     vi.advanceTimersByTime(0);
-    expect(net.names()).toEqual(['long-poll', 'websocket']);
+    expect(net.names()).toEqual(['poll', 'ws']);
   });
 });
 
@@ -180,10 +180,10 @@ describe('re-probing a better transport', () => {
     const states = record<StateChange>(client, 'state');
     net.last('sse').fail();
     vi.advanceTimersByTime(0);
-    const ws = net.last('websocket').open({ heartbeatMs: 1_000_000 });
+    const ws = net.last('ws').open({ heartbeatMs: 1_000_000 });
     ws.emit(ev(1), ev(2), ev(3));
     vi.advanceTimersByTime(59_999);
-    expect(net.names()).toEqual(['sse', 'websocket']);
+    expect(net.names()).toEqual(['sse', 'ws']);
     vi.advanceTimersByTime(1);
     const probe = net.last();
     expect(probe.name).toBe('sse');
@@ -193,7 +193,7 @@ describe('re-probing a better transport', () => {
     expect(ws.closedByClient).toBe(true);
     probe.emit(ev(4), ev(5));
     expect(ids(got)).toEqual(['epocha-1', 'epocha-2', 'epocha-3', 'epocha-4', 'epocha-5']);
-    expect(transports.at(-1)).toEqual({ oldTransport: 'websocket', newTransport: 'sse', reason: 'probe' });
+    expect(transports.at(-1)).toEqual({ oldTransport: 'ws', newTransport: 'sse', reason: 'probe' });
     expect(states.map((s) => s.newState)).toEqual(['open']);
     expect(client.getStatus().counters.transportSwitches).toBe(1);
   });
@@ -202,24 +202,24 @@ describe('re-probing a better transport', () => {
     make({ reprobeAfterMs: 60_000 });
     net.last('sse').fail();
     vi.advanceTimersByTime(0);
-    net.last('websocket').open({ heartbeatMs: 1_000_000 });
+    net.last('ws').open({ heartbeatMs: 1_000_000 });
     vi.advanceTimersByTime(60_000);
     net.last('sse').fail();
     vi.advanceTimersByTime(119_999);
-    expect(net.names()).toEqual(['sse', 'websocket', 'sse']);
+    expect(net.names()).toEqual(['sse', 'ws', 'sse']);
     vi.advanceTimersByTime(1);
-    expect(net.names()).toEqual(['sse', 'websocket', 'sse', 'sse']);
+    expect(net.names()).toEqual(['sse', 'ws', 'sse', 'sse']);
   });
 
   it('keeps the current connection when a probe fails', () => {
     const client = make({ reprobeAfterMs: 1000 });
     net.last('sse').fail();
     vi.advanceTimersByTime(0);
-    const ws = net.last('websocket').open();
+    const ws = net.last('ws').open();
     vi.advanceTimersByTime(1000);
     net.last('sse').fail('connect_timeout');
     expect(ws.closedByClient).toBe(false);
-    expect(client.transport).toBe('websocket');
+    expect(client.transport).toBe('ws');
     expect(client.state).toBe('open');
   });
 
@@ -321,7 +321,7 @@ describe('resume', () => {
     expect(net.last().since).toBe('epocha-3');
     net.last('sse').fail('connect_failed');
     vi.advanceTimersByTime(0);
-    expect(net.last()).toMatchObject({ name: 'websocket', since: 'epocha-3' });
+    expect(net.last()).toMatchObject({ name: 'ws', since: 'epocha-3' });
     expect(client.lastEventId).toBe('epocha-3');
   });
 
@@ -479,7 +479,7 @@ describe('listeners', () => {
 
 describe('subscription changes on WebSocket', () => {
   it('changes the filter in place, resuming from the last id, without reconnecting', async () => {
-    const client = make({ transports: ['websocket'] });
+    const client = make({ transports: ['ws'] });
     const ws = net.last().open().emit(ev(1));
     const done = client.subscribe('builds');
     await vi.advanceTimersByTimeAsync(0);
@@ -488,11 +488,11 @@ describe('subscription changes on WebSocket', () => {
     ws.updates[0]!.resolve();
     await done;
     expect(client.filter.topics).toEqual(['alerts', 'deploys', 'builds']);
-    expect(net.names()).toEqual(['websocket']);
+    expect(net.names()).toEqual(['ws']);
   });
 
   it('asks for fresh snapshots when the change widens a state topic', async () => {
-    const client = make({ transports: ['websocket'], topics: ['deploys'] });
+    const client = make({ transports: ['ws'], topics: ['deploys'] });
     const ws = net.last().open().emit(ev(1));
     const done = client.subscribe(['health']);
     await vi.advanceTimersByTimeAsync(0);
@@ -502,7 +502,7 @@ describe('subscription changes on WebSocket', () => {
   });
 
   it('keeps the previous filter when the server refuses the new one', async () => {
-    const client = make({ transports: ['websocket'] });
+    const client = make({ transports: ['ws'] });
     const errors = record<{ code: string }>(client, 'error');
     const ws = net.last().open();
     const done = client.setFilter({ topics: ['alerts'], match: ['{bad'] });
@@ -516,7 +516,7 @@ describe('subscription changes on WebSocket', () => {
   });
 
   it('runs changes one after another, each on the filter the previous one left', async () => {
-    const client = make({ transports: ['websocket'] });
+    const client = make({ transports: ['ws'] });
     const ws = net.last().open();
     const a = client.subscribe('a');
     const b = client.subscribe('b');
@@ -554,7 +554,7 @@ describe('subscription changes on SSE and long-poll', () => {
   });
 
   it('stitches old events up to the snapshot position when a state topic is added', async () => {
-    const client = make({ transports: ['long-poll'], topics: ['deploys'] });
+    const client = make({ transports: ['poll'], topics: ['deploys'] });
     const got = record<LivegateEvent>(client, '*');
     const old = net.last().open().emit(ev(1));
     const done = client.subscribe('alerts');
@@ -612,7 +612,7 @@ describe('subscription change rules', () => {
   });
 
   it('forgets the state of a topic that is unsubscribed', async () => {
-    const client = make({ transports: ['websocket'], topics: ['alerts', 'health'] });
+    const client = make({ transports: ['ws'], topics: ['alerts', 'health'] });
     const ws = net
       .last()
       .open()
@@ -669,11 +669,11 @@ describe('callbacks from a replaced transport', () => {
     const stale = net.last('sse');
     stale.fail('connect_failed');
     vi.advanceTimersByTime(0);
-    const ws = net.last('websocket');
+    const ws = net.last('ws');
     stale.open().emit(ev(1)).fail('unauthorized');
     expect(got).toEqual([]);
     expect(client.state).toBe('connecting');
-    expect(client.transport).toBe('websocket');
+    expect(client.transport).toBe('ws');
     ws.open();
     expect(client.state).toBe('open');
   });

@@ -29,7 +29,7 @@ describe('resolveOptions', () => {
       WebSocket: undefined,
       fetch: globalThis.fetch,
     });
-    expect(o.order).toContain('long-poll');
+    expect(o.order).toContain('poll');
     expect(o.order).not.toContain('sse');
   });
 
@@ -52,7 +52,7 @@ describe('resolveOptions', () => {
     ['min above max', { minReconnectDelayMs: 5000, maxReconnectDelayMs: 1000 }, /must not exceed/],
     ['a negative timeout', { connectTimeoutMs: -1 }, /connectTimeoutMs must be a positive number/],
     ['an unknown transport', { transports: ['carrier-pigeon' as never] }, /unknown transport/],
-    ['a duplicated transport', { transports: ['long-poll', 'long-poll'] }, /twice/],
+    ['a duplicated transport', { transports: ['poll', 'poll'] }, /twice/],
     ['no transport', { transports: [] }, /at least one/],
     ['a fractional poll timeout', { pollTimeoutSeconds: 2.5 }, /whole number/],
     ['a bad token', { token: 42 as never }, /options\.token/],

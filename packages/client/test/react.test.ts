@@ -48,10 +48,10 @@ describe('useLivegate with options', () => {
   });
 
   it('applies a filter change with setFilter instead of re-creating the client', async () => {
-    const root = mount((o: ClientOptions) => useLivegate(o), options({ transports: ['websocket'] }));
+    const root = mount((o: ClientOptions) => useLivegate(o), options({ transports: ['ws'] }));
     const ws = net.last().open();
     const client = root.result.client;
-    root.render(options({ transports: ['websocket'], topics: ['alerts', 'builds'] }));
+    root.render(options({ transports: ['ws'], topics: ['alerts', 'builds'] }));
     await new Promise((r) => setTimeout(r, 5));
     expect(root.result.client).toBe(client);
     expect(ws.updates.map((u) => u.filter.topics)).toEqual([['alerts', 'builds']]);

@@ -10,7 +10,7 @@ import {
 } from '../src/transport-selection.js';
 
 const policy = { afterMs: 60_000, maxMs: 960_000 };
-const order = ['sse', 'websocket', 'long-poll'] as const;
+const order = ['sse', 'ws', 'poll'] as const;
 
 describe('transport selection', () => {
   it('starts with the first transport of the order', () => {
@@ -27,9 +27,9 @@ describe('transport selection', () => {
   it('skips a transport that failed to connect and tries the next one', () => {
     let s = createSelection(order);
     s = recordFailure(s, 'sse', 1000);
-    expect(chooseTransport(s, 1000, policy).transport).toBe('websocket');
-    s = recordFailure(s, 'websocket', 1001);
-    expect(chooseTransport(s, 1001, policy).transport).toBe('long-poll');
+    expect(chooseTransport(s, 1000, policy).transport).toBe('ws');
+    s = recordFailure(s, 'ws', 1001);
+    expect(chooseTransport(s, 1001, policy).transport).toBe('poll');
   });
 
   it('starts a new round from the best transport once every one has failed, clearing the records', () => {
@@ -42,7 +42,7 @@ describe('transport selection', () => {
 
   it('makes a failed transport eligible again after the re-probe delay', () => {
     const s = recordFailure(createSelection(order), 'sse', 1000);
-    expect(chooseTransport(s, 1000 + 59_999, policy).transport).toBe('websocket');
+    expect(chooseTransport(s, 1000 + 59_999, policy).transport).toBe('ws');
     expect(chooseTransport(s, 1000 + 60_000, policy).transport).toBe('sse');
   });
 
@@ -60,7 +60,7 @@ describe('transport selection', () => {
     let s = recordFailure(recordFailure(createSelection(order), 'sse', 0), 'sse', 1);
     s = recordSuccess(s, 'sse');
     expect(s.failures.sse).toBeUndefined();
-    expect(recordSuccess(s, 'websocket')).toBe(s);
+    expect(recordSuccess(s, 'ws')).toBe(s);
   });
 
   it('never mutates the state it is given', () => {
@@ -72,7 +72,7 @@ describe('transport selection', () => {
 
   it('plans a re-probe of the better transport while connected with a worse one', () => {
     const s = recordFailure(createSelection(order), 'sse', 1000);
-    expect(nextProbe(s, 'websocket', policy)).toEqual({ transport: 'sse', at: 61_000 });
+    expect(nextProbe(s, 'ws', policy)).toEqual({ transport: 'sse', at: 61_000 });
   });
 
   it('plans no re-probe when already on the best transport', () => {
@@ -83,13 +83,13 @@ describe('transport selection', () => {
     let s = createSelection(order);
     s = recordFailure(s, 'sse', 0);
     s = recordFailure(s, 'sse', 10);
-    s = recordFailure(s, 'websocket', 20);
-    expect(nextProbe(s, 'long-poll', policy)).toEqual({ transport: 'websocket', at: 60_020 });
+    s = recordFailure(s, 'ws', 20);
+    expect(nextProbe(s, 'poll', policy)).toEqual({ transport: 'ws', at: 60_020 });
   });
 
   it('honours a custom order', () => {
-    const s = createSelection(['long-poll', 'sse']);
-    expect(chooseTransport(s, 0, policy).transport).toBe('long-poll');
-    expect(nextProbe(recordFailure(s, 'long-poll', 0), 'sse', policy)?.transport).toBe('long-poll');
+    const s = createSelection(['poll', 'sse']);
+    expect(chooseTransport(s, 0, policy).transport).toBe('poll');
+    expect(nextProbe(recordFailure(s, 'poll', 0), 'sse', policy)?.transport).toBe('poll');
   });
 });

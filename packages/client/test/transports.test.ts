@@ -427,7 +427,7 @@ describe('createClient in Node 20 with the ws and eventsource packages', () => {
     client.on('*', (e) => got.push(e));
     try {
       await until(() => got.length === 2, 'events over WebSocket');
-      expect(client.transport).toBe('websocket');
+      expect(client.transport).toBe('ws');
       expect(client.state).toBe('open');
       expect(got.map((e) => e.type)).toEqual(['snapshot', 'alert_firing']);
       expect(client.lastEventId).toBe('epocha-2');
@@ -444,7 +444,7 @@ describe('createClient in Node 20 with the ws and eventsource packages', () => {
     const client = createClient({ url: server.url, topics: ['t'], EventSource: undefined, WebSocket: undefined });
     try {
       await until(() => client.lastEventId === 'epocha-1', 'the first poll');
-      expect(client.transport).toBe('long-poll');
+      expect(client.transport).toBe('poll');
     } finally {
       client.close();
     }

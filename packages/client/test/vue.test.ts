@@ -52,7 +52,7 @@ describe('useLivegate (Vue)', () => {
   it('applies a reactive filter with setFilter', async () => {
     const filter = ref<SubscriptionFilter>({ topics: ['alerts'] });
     const scope = effectScope();
-    const result = scope.run(() => useLivegate(options({ transports: ['websocket'] }), { filter }))!;
+    const result = scope.run(() => useLivegate(options({ transports: ['ws'] }), { filter }))!;
     const ws = net.last().open();
     filter.value = { topics: ['alerts', 'builds'] };
     await nextTick();

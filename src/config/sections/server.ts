@@ -1,10 +1,8 @@
 /** Listening address, port, enabled transports and trusted proxies. */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { TRANSPORT_NAMES } from '@livegate/protocol';
 import { defineSection } from '../section.js';
-
-/** Transport names, as in the config and the protocol. */
-export const TRANSPORT_NAMES = ['sse', 'ws', 'poll'] as const;
 
 /** True for an IP address or a CIDR block (`10.0.0.0/8`, `fd00::/8`). */
 export function isIpOrCidr(entry: string): boolean {

@@ -23,7 +23,7 @@ import {
   readTime,
   type ParseResult,
 } from '../../config/validation.js';
-import { formatTime } from '../../config/rfc3339.js';
+import { formatTime } from '@livegate/protocol';
 
 /** One alert from `GET /api/v2/alerts`. */
 export interface AmAlert {

@@ -41,7 +41,7 @@ import {
   type Silence,
   type SilenceMatcher,
 } from '../alerts/alert-model.js';
-import { formatTime } from '../../config/rfc3339.js';
+import { formatTime } from '@livegate/protocol';
 import type { AmAlert, AmSilence } from './api-types.js';
 
 /** Event `source` for an Alertmanager name: `alertmanager/<name>`. */

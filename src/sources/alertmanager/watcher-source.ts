@@ -28,7 +28,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { LivegateError } from '../../errors.js';
-import { formatTime } from '../../config/rfc3339.js';
+import { formatTime } from '@livegate/protocol';
 import type { Source, SourceContext, SourceRoutes } from '../source.js';
 import { parseGettableAlerts, parseGettableSilences, type AmAlert, type AmSilence } from './api-types.js';
 import { AlertmanagerRequestError, HttpAlertmanagerClient, type AlertmanagerApi } from './client.js';

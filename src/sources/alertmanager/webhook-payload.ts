@@ -18,7 +18,7 @@ import {
   readTime,
   type ParseResult,
 } from '../../config/validation.js';
-import { formatTime } from '../../config/rfc3339.js';
+import { formatTime } from '@livegate/protocol';
 
 /** The only payload version this parser accepts. */
 export const WEBHOOK_VERSION = '4';

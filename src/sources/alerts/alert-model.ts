@@ -7,7 +7,8 @@
  * Objects of these types are never mutated once published: a change produces a new object.
  */
 import type { Labels } from '../../core/event.js';
-import { LABEL_NAME_PATTERN, isPlainObject } from '../../config/validation.js';
+import { MAX_LABELS, MAX_LABEL_VALUE_LENGTH, isValidLabelName } from '@livegate/protocol';
+import { isPlainObject } from '../../config/validation.js';
 
 /** Topic of alert events (`alert_created`, `alert_firing`, …). */
 export const ALERTS_TOPIC = 'alerts';
@@ -141,19 +142,13 @@ export function isSilence(value: unknown): value is Silence {
   );
 }
 
-// The envelope's label limits (see the hub's draft validation). Mirrored here because this layer
-// depends only on the event contracts; keep them in step with `src/core/names.ts`.
-const MAX_EVENT_LABEL_NAME_LENGTH = 128;
-const MAX_EVENT_LABEL_VALUE_LENGTH = 1024;
-const MAX_EVENT_LABELS = 64;
-
+// The envelope's label rules (`@livegate/protocol`, as the hub's draft validation applies them).
 function fitsEnvelope(name: string, value: string | undefined): boolean {
   return (
-    name.length <= MAX_EVENT_LABEL_NAME_LENGTH &&
-    LABEL_NAME_PATTERN.test(name) &&
+    isValidLabelName(name) &&
     name !== '__proto__' &&
     typeof value === 'string' &&
-    value.length <= MAX_EVENT_LABEL_VALUE_LENGTH
+    value.length <= MAX_LABEL_VALUE_LENGTH
   );
 }
 
@@ -167,11 +162,11 @@ function fitsEnvelope(name: string, value: string | undefined): boolean {
  */
 export function eventLabelsOf(labels: Labels): Labels {
   const names = Object.keys(labels);
-  if (names.length <= MAX_EVENT_LABELS && names.every((n) => fitsEnvelope(n, labels[n]))) return labels;
+  if (names.length <= MAX_LABELS && names.every((n) => fitsEnvelope(n, labels[n]))) return labels;
   const kept: [string, string][] = [];
   for (const name of names) {
     const value = labels[name];
-    if (kept.length < MAX_EVENT_LABELS && value !== undefined && fitsEnvelope(name, value)) kept.push([name, value]);
+    if (kept.length < MAX_LABELS && value !== undefined && fitsEnvelope(name, value)) kept.push([name, value]);
   }
   return Object.fromEntries(kept);
 }

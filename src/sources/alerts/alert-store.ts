@@ -21,7 +21,7 @@ import type { EventDraft } from '../../core/event.js';
 import { ALERTS_TOPIC, eventLabelsOf, type LiveAlert } from './alert-model.js';
 import { fingerprint } from './fingerprint.js';
 import type { PostableAlert } from './postable-alerts.js';
-import { formatTime } from '../../config/rfc3339.js';
+import { formatTime } from '@livegate/protocol';
 
 /** Options of {@link AlertStore}. */
 export interface AlertStoreOptions {

@@ -6,6 +6,7 @@
  * says `resolved`) removes it; every other `alert_*` event carrying a {@link LiveAlert} inserts or
  * replaces it, so event types added later keep the state right.
  */
+import { compareAlerts } from '@livegate/protocol';
 import type { Labels, LiveEvent } from '../../core/event.js';
 import type { StateReducer } from '../../core/state-topic.js';
 import { ALERTS_TOPIC, eventLabelsOf, isLiveAlert, type LiveAlert } from './alert-model.js';
@@ -16,34 +17,11 @@ export interface AlertsSnapshot {
   readonly alerts: LiveAlert[];
 }
 
-const SEVERITY_RANK: ReadonlyMap<string, number> = new Map([
-  ['critical', 0],
-  ['warning', 1],
-  ['info', 2],
-]);
-
-function severityRank(alert: LiveAlert): number {
-  return SEVERITY_RANK.get(alert.labels['severity']?.toLowerCase() ?? '') ?? SEVERITY_RANK.size;
-}
-
-/** Unparsable times sort last instead of poisoning the comparison with NaN. */
-function startKey(time: string): number {
-  const ms = Date.parse(time);
-  return Number.isNaN(ms) ? Infinity : ms;
-}
-
 /**
  * Display order: severity `critical` > `warning` > `info` > anything else (case-insensitive),
- * then oldest `startsAt` first, then fingerprint so the order is total.
+ * then oldest `startsAt` first, then fingerprint (the one order, shared with the SDK).
  */
-export function compareAlerts(a: LiveAlert, b: LiveAlert): number {
-  const bySeverity = severityRank(a) - severityRank(b);
-  if (bySeverity !== 0) return bySeverity;
-  const aStart = startKey(a.startsAt);
-  const bStart = startKey(b.startsAt);
-  if (aStart !== bStart) return aStart < bStart ? -1 : 1;
-  return a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0;
-}
+export { compareAlerts };
 
 /** {@link StateReducer} of the `alerts` topic. */
 export class AlertsReducer implements StateReducer {

@@ -6,6 +6,7 @@
  * filtered by the subscriber's label matchers: their labels (`silence_id`, `created_by`) describe
  * the silence, not the alerts it mutes, so every subscriber of the topic gets all of them.
  */
+import { compareSilences } from '@livegate/protocol';
 import type { Labels, LiveEvent } from '../../core/event.js';
 import type { StateReducer } from '../../core/state-topic.js';
 import { SILENCES_TOPIC, isSilence, type Silence } from './alert-model.js';
@@ -16,19 +17,8 @@ export interface SilencesSnapshot {
   readonly silences: Silence[];
 }
 
-/** Unparsable times sort last instead of poisoning the comparison with NaN. */
-function startKey(time: string): number {
-  const ms = Date.parse(time);
-  return Number.isNaN(ms) ? Infinity : ms;
-}
-
-/** Snapshot order: earliest `startsAt` first, then id. */
-export function compareSilences(a: Silence, b: Silence): number {
-  const aStart = startKey(a.startsAt);
-  const bStart = startKey(b.startsAt);
-  if (aStart !== bStart) return aStart < bStart ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
+/** Snapshot order: earliest `startsAt` first, then id (the one order, shared with the SDK). */
+export { compareSilences };
 
 /** {@link StateReducer} of the `silences` topic. */
 export class SilencesReducer implements StateReducer {

@@ -12,7 +12,7 @@
 import type { EventDraft, Labels } from '../../core/event.js';
 import { ALERTS_TOPIC, SILENCES_TOPIC, eventLabelsOf, type LiveAlert, type Silence } from '../alerts/alert-model.js';
 import { fingerprint } from '../alerts/fingerprint.js';
-import { formatTime } from '../../config/rfc3339.js';
+import { formatTime } from '@livegate/protocol';
 
 /** Event `source` and alert origin of the demo. */
 export const DEMO_SOURCE = 'demo';

@@ -10,7 +10,7 @@ import {
   type FilterSpec,
 } from '../../../src/core/filter.js';
 import { MatcherSyntaxError } from '../../../src/core/matchers.js';
-import { TOPIC_RULE } from '../../../src/core/names.js';
+import { TOPIC_RULE } from '@livegate/protocol';
 
 interface TestEvent {
   topic: string;

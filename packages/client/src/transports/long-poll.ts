@@ -110,7 +110,7 @@ export function createLongPollTransport(params: TransportParams): Transport {
   void poll();
 
   return {
-    name: 'long-poll',
+    name: 'poll',
     close(): void {
       if (done) return;
       done = true;

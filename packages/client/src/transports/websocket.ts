@@ -228,7 +228,7 @@ export function createWebSocketTransport(params: TransportParams): Transport {
   };
 
   return {
-    name: 'websocket',
+    name: 'ws',
     update(filter: SubscriptionFilter, since: string | null): Promise<void> {
       if (done || !opened || active === null) {
         return Promise.reject(new LivegateError('connection_lost', 'the WebSocket is not open'));

@@ -340,17 +340,17 @@ describe('transport fallback against the real server', () => {
     },
     {
       enabled: 'ws,poll',
-      expected: 'websocket' as TransportName,
+      expected: 'ws' as TransportName,
       kind: 'ws' as ServerTransport,
       skipped: [['sse', 'transport_disabled']] as [TransportName, string][],
     },
     {
       enabled: 'poll',
-      expected: 'long-poll' as TransportName,
+      expected: 'poll' as TransportName,
       kind: 'poll' as ServerTransport,
       skipped: [
         ['sse', 'transport_disabled'],
-        ['websocket', 'not_found'],
+        ['ws', 'not_found'],
       ] as [TransportName, string][],
     },
   ])(
@@ -397,7 +397,7 @@ describe('transport fallback against the real server', () => {
 // ── 2. resume after a server restart ────────────────────────────────────────────────────────────
 
 describe('server restart on the same port', () => {
-  it.each(['sse', 'websocket', 'long-poll'] as const)(
+  it.each(['sse', 'ws', 'poll'] as const)(
     '%s: reconnects by itself, gets reset (epoch changed) then fresh snapshots; the store shows the new server',
     async (transport) => {
       const first = await startServer();
@@ -436,11 +436,11 @@ describe('server restart on the same port', () => {
       // The store went stale on the reset (keeping the old data) and was rebuilt by the new snapshot.
       expect(storeLog[0]).toBe('stale server-1');
       expect(storeLog).toContain('ready server-2');
-      if (transport === 'long-poll') {
+      if (transport === 'poll') {
         // Each poll is its own request: the shutdown answered the waiting one, and the next poll
         // (sent after the SDK's pause for an early empty answer) reached the new server with the
         // old id as `since`. A reconnect only happens if a poll hits the gap between the servers.
-        expect(w.connected.every((c) => c.transport === 'long-poll')).toBe(true);
+        expect(w.connected.every((c) => c.transport === 'poll')).toBe(true);
         expect(w.states.at(-1)?.newState).toBe('open');
       } else {
         // The client resumed with the old id (that is what made the server reset it) and reconnected by itself.
@@ -464,7 +464,7 @@ describe('server restart on the same port', () => {
 });
 
 describe('resume ids the server cannot honour', () => {
-  it.each(['sse', 'websocket', 'long-poll'] as const)(
+  it.each(['sse', 'ws', 'poll'] as const)(
     '%s: a malformed lastEventId (400 invalid_event_id) is dropped; the client starts over with snapshots',
     async (transport) => {
       const server = await startServer();
@@ -485,7 +485,7 @@ describe('resume ids the server cannot honour', () => {
     },
   );
 
-  it.each(['sse', 'websocket', 'long-poll'] as const)(
+  it.each(['sse', 'ws', 'poll'] as const)(
     '%s: a persisted lastEventId of another epoch gets reset, then snapshots',
     async (transport) => {
       const server = await startServer();
@@ -510,7 +510,7 @@ describe('resume ids the server cannot honour', () => {
  */
 async function forceDisconnect(server: TestServer, w: Watched, how: 'admin' | 'drop'): Promise<boolean> {
   const transport = w.client.transport;
-  if (transport === 'long-poll') {
+  if (transport === 'poll') {
     // A poll session exists only while a request waits; cut one of those.
     const session = await until('a waiting poll', () =>
       [...server.hub.sessions.values()].find((s) => s.kind === 'poll'),
@@ -529,47 +529,44 @@ async function forceDisconnect(server: TestServer, w: Watched, how: 'admin' | 'd
 }
 
 describe('no event lost or repeated across forced reconnects', () => {
-  it.each(['sse', 'websocket', 'long-poll'] as const)(
-    '%s: every matching event exactly once, in order',
-    async (transport) => {
-      const server = await startServer();
-      const w = connect(server, { transports: [transport], ...EVEN_TICKS });
-      await until('open', () => w.client.state === 'open');
-      const stream = new NumberedStream(server);
-      let cuts = 0;
-      for (let round = 0; round < 6; round++) {
-        await stream.publish(20);
-        const opens = w.connected.length;
-        // Cut while the next events are being published: some are in flight, some land while away.
-        const [mustReconnect] = await Promise.all([
-          forceDisconnect(server, w, round % 2 === 0 ? 'admin' : 'drop'),
-          stream.publish(20),
-        ]);
-        await stream.publish(10);
-        if (mustReconnect) {
-          cuts++;
-          await until(
-            `reconnect #${cuts} (${w.timeline.slice(-6).join(' | ')})`,
-            () => w.connected.length > opens && w.client.state === 'open',
-          );
-        }
-      }
+  it.each(['sse', 'ws', 'poll'] as const)('%s: every matching event exactly once, in order', async (transport) => {
+    const server = await startServer();
+    const w = connect(server, { transports: [transport], ...EVEN_TICKS });
+    await until('open', () => w.client.state === 'open');
+    const stream = new NumberedStream(server);
+    let cuts = 0;
+    for (let round = 0; round < 6; round++) {
       await stream.publish(20);
-      await until(
-        `every even tick (last ${stream.lastEven}, got ${w.numbers('seq').at(-1)})`,
-        () => w.numbers('seq').at(-1) === stream.lastEven,
-      );
+      const opens = w.connected.length;
+      // Cut while the next events are being published: some are in flight, some land while away.
+      const [mustReconnect] = await Promise.all([
+        forceDisconnect(server, w, round % 2 === 0 ? 'admin' : 'drop'),
+        stream.publish(20),
+      ]);
+      await stream.publish(10);
+      if (mustReconnect) {
+        cuts++;
+        await until(
+          `reconnect #${cuts} (${w.timeline.slice(-6).join(' | ')})`,
+          () => w.connected.length > opens && w.client.state === 'open',
+        );
+      }
+    }
+    await stream.publish(20);
+    await until(
+      `every even tick (last ${stream.lastEven}, got ${w.numbers('seq').at(-1)})`,
+      () => w.numbers('seq').at(-1) === stream.lastEven,
+    );
 
-      expect(w.numbers('seq')).toEqual(stream.evens);
-      expect(w.events.filter((e) => e.topic !== 'seq')).toEqual([]);
-      expect(w.resets).toEqual([]);
-      expect(w.errors).toEqual([]);
-      expect(cuts).toBeGreaterThanOrEqual(transport === 'long-poll' ? 3 : 6);
-      expect(w.client.getStatus().counters.drops).toBe(cuts);
-      expect(w.disconnected.every((d) => d.willRetry && d.transport === transport)).toBe(true);
-      expect(w.client.transport).toBe(transport);
-    },
-  );
+    expect(w.numbers('seq')).toEqual(stream.evens);
+    expect(w.events.filter((e) => e.topic !== 'seq')).toEqual([]);
+    expect(w.resets).toEqual([]);
+    expect(w.errors).toEqual([]);
+    expect(cuts).toBeGreaterThanOrEqual(transport === 'poll' ? 3 : 6);
+    expect(w.client.getStatus().counters.drops).toBe(cuts);
+    expect(w.disconnected.every((d) => d.willRetry && d.transport === transport)).toBe(true);
+    expect(w.client.transport).toBe(transport);
+  });
 
   it('switches transport mid-stream (SSE → WebSocket → long-poll, then a probe back to SSE) without loss or duplicates', async () => {
     const server = await startServer();
@@ -585,7 +582,7 @@ describe('no event lost or repeated across forced reconnects', () => {
       reprobeAfterMs: 150,
       transportFactories: {
         sse: gated('sse', createSseTransport),
-        websocket: gated('websocket', createWebSocketTransport),
+        ws: gated('ws', createWebSocketTransport),
       },
     });
     await until('open over SSE', () => w.client.state === 'open' && w.client.transport === 'sse');
@@ -596,15 +593,15 @@ describe('no event lost or repeated across forced reconnects', () => {
     await Promise.all([forceDisconnect(server, w, 'drop'), stream.publish(20)]);
     await until(
       `the fallback to WebSocket (${w.timeline.slice(-6).join(' | ')})`,
-      () => w.client.state === 'open' && w.client.transport === 'websocket',
+      () => w.client.state === 'open' && w.client.transport === 'ws',
     );
     await stream.publish(20);
 
-    blocked.add('websocket');
+    blocked.add('ws');
     await Promise.all([forceDisconnect(server, w, 'admin'), stream.publish(20)]);
     await until(
       `the fallback to long-poll (${w.timeline.slice(-6).join(' | ')})`,
-      () => w.client.state === 'open' && w.client.transport === 'long-poll',
+      () => w.client.state === 'open' && w.client.transport === 'poll',
     );
     await stream.publish(20);
     const statesBeforeProbe = w.states.length;
@@ -626,8 +623,8 @@ describe('no event lost or repeated across forced reconnects', () => {
     expect(w.resets).toEqual([]);
     expect(w.transports.slice(0, 3)).toEqual([
       { oldTransport: null, newTransport: 'sse', reason: 'reconnect' },
-      { oldTransport: 'sse', newTransport: 'websocket', reason: 'reconnect' },
-      { oldTransport: 'websocket', newTransport: 'long-poll', reason: 'reconnect' },
+      { oldTransport: 'sse', newTransport: 'ws', reason: 'reconnect' },
+      { oldTransport: 'ws', newTransport: 'poll', reason: 'reconnect' },
     ]);
     expect(w.transports.slice(3).every((t) => t.reason === 'probe')).toBe(true);
     expect(w.transports.at(-1)).toMatchObject({ newTransport: 'sse', reason: 'probe' });
@@ -738,7 +735,7 @@ function expectContiguous(ns: readonly number[], what: string): void {
 describe('live filter changes', () => {
   it('WebSocket: subscribe and setFilter change the subscription on the same connection, losing nothing', async () => {
     const server = await startServer();
-    const w = connect(server, { transports: ['websocket'], topics: ['a'] });
+    const w = connect(server, { transports: ['ws'], topics: ['a'] });
     await until('open', () => w.client.state === 'open');
     const id = w.client.getStatus().connection!;
     const subscriptionsOf = async (): Promise<string[][]> => {
@@ -796,7 +793,7 @@ describe('live filter changes', () => {
     expect(w.resets).toEqual([]);
   });
 
-  it.each(['sse', 'long-poll'] as const)(
+  it.each(['sse', 'poll'] as const)(
     '%s: a change reconnects next to the old request with lastEventId, losing nothing',
     async (transport) => {
       const server = await startServer();
@@ -871,7 +868,7 @@ describe('live filter changes', () => {
    * the change is confirmed and the old stream closed while events 5–9 are still on their way on
    * it. Returns the `n` of the a-ticks delivered and how many were published.
    */
-  async function changeWhileOldStreamLags(transport: 'sse' | 'long-poll', add: string): Promise<[number[], number]> {
+  async function changeWhileOldStreamLags(transport: 'sse' | 'poll', add: string): Promise<[number[], number]> {
     const server = await startServer();
     const gate = new ReadGate();
     const w = connect(server, {
@@ -900,7 +897,7 @@ describe('live filter changes', () => {
     return [w.numbers('a'), n];
   }
 
-  it.each(['sse', 'long-poll'] as const)(
+  it.each(['sse', 'poll'] as const)(
     '%s: a change that resumes loses nothing while the old stream lags behind the new one',
     async (transport) => {
       const [delivered, published] = await changeWhileOldStreamLags(transport, 'b');
@@ -913,7 +910,7 @@ describe('live filter changes', () => {
   // new one answers; old-stream events at or below H still on their way are lost (WebSocket is not
   // affected: one socket keeps the order). `it.fails` keeps the reproduction running; when the SDK
   // is fixed it fails, and should become a plain `it`.
-  it.fails.each(['sse', 'long-poll'] as const)(
+  it.fails.each(['sse', 'poll'] as const)(
     '%s: KNOWN BUG — a change that asks for fresh snapshots loses the events the lagging old stream still carried',
     async (transport) => {
       const [delivered, published] = await changeWhileOldStreamLags(transport, 'health');
@@ -928,8 +925,8 @@ const PAD = 'x'.repeat(2000);
 
 describe('slow consumer cut-off', () => {
   it.each([
-    { transport: 'websocket', readAgain: 'at once' },
-    { transport: 'websocket', readAgain: 'after the server dropped the socket' },
+    { transport: 'ws', readAgain: 'at once' },
+    { transport: 'ws', readAgain: 'after the server dropped the socket' },
     { transport: 'sse', readAgain: 'at once' },
     { transport: 'sse', readAgain: 'after the server dropped the socket' },
   ] as const)(
@@ -969,7 +966,7 @@ describe('slow consumer cut-off', () => {
       await until('the first events', () => w.numbers('load').length === 10);
 
       // Stop reading: kernel buffers fill, the session waits for drain, its queue overflows.
-      if (transport === 'websocket') wsSockets[0]!.pause();
+      if (transport === 'ws') wsSockets[0]!.pause();
       else gate.stall();
       const serverSockets = [...server.sockets[kind]];
       while (server.hub.sessions.has(id)) {
@@ -985,7 +982,7 @@ describe('slow consumer cut-off', () => {
         await until('the server to drop the socket', () => serverSockets.every((socket) => socket.destroyed));
       }
 
-      if (transport === 'websocket') wsSockets[0]!.resume();
+      if (transport === 'ws') wsSockets[0]!.resume();
       else gate.resume();
       await publishLoad(10);
       await until(
@@ -1016,7 +1013,7 @@ describe('auth and do-not-retry errors', () => {
   it('an admin token protects publishing and the connections API, not reading', async () => {
     const server = await startServer({ auth: { adminToken: 't' } });
     const reader = connect(server, { ...EVEN_TICKS });
-    const admin = connect(server, { ...EVEN_TICKS, transports: ['websocket'], token: 't' });
+    const admin = connect(server, { ...EVEN_TICKS, transports: ['ws'], token: 't' });
     await until('both open', () => reader.client.state === 'open' && admin.client.state === 'open');
     expect(reader.client.transport).toBe('sse');
 
@@ -1055,7 +1052,7 @@ describe('auth and do-not-retry errors', () => {
     expect(w.client.getStatus().counters).toMatchObject({ attempts: 1, opens: 0, connectFailures: 1 });
   }
 
-  it.each(['sse', 'websocket', 'long-poll'] as const)(
+  it.each(['sse', 'ws', 'poll'] as const)(
     '%s: a wrong token (401) closes the client instead of retrying',
     async (transport) => {
       const server = await startServer({ auth: { adminToken: 't' } });
@@ -1065,7 +1062,7 @@ describe('auth and do-not-retry errors', () => {
     },
   );
 
-  it.each(['sse', 'websocket', 'long-poll'] as const)(
+  it.each(['sse', 'ws', 'poll'] as const)(
     '%s: an invalid match selector (400 invalid_filter) closes the client instead of retrying',
     async (transport) => {
       const server = await startServer();
@@ -1075,7 +1072,7 @@ describe('auth and do-not-retry errors', () => {
       const error = w.client.getStatus().error!;
       expect(error).toMatchObject({ code: 'invalid_filter', disposition: 'fatal' });
       expect(error.field).toMatch(/^match/);
-      if (transport === 'websocket') {
+      if (transport === 'ws') {
         expect(w.disconnected).toEqual([{ transport, error, willRetry: false, delayMs: null }]);
         expect(w.client.getStatus().counters).toMatchObject({ attempts: 1, opens: 0 });
         expect(w.states.map((s) => `${s.oldState}→${s.newState}`)).toEqual(['connecting→closed']);
@@ -1093,14 +1090,14 @@ describe('auth and do-not-retry errors', () => {
         super(url, { origin: 'https://evil.example' });
       }
     }
-    const w = connect(server, { transports: ['websocket'], topics: ['seq'], WebSocket: ForeignOriginWebSocket });
+    const w = connect(server, { transports: ['ws'], topics: ['seq'], WebSocket: ForeignOriginWebSocket });
     // The ws package reveals the handshake status but not the body: the code is the status's.
     await expectGivesUp(w, 'forbidden', 403);
   });
 
   it('a refused subscription change rejects and keeps the previous filter and connection', async () => {
     const server = await startServer();
-    const w = connect(server, { transports: ['websocket'], ...EVEN_TICKS });
+    const w = connect(server, { transports: ['ws'], ...EVEN_TICKS });
     await until('open', () => w.client.state === 'open');
     const id = w.client.getStatus().connection;
     await expect(w.client.setFilter({ topics: ['seq'], match: ['{bad='] })).rejects.toMatchObject({

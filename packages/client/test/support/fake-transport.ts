@@ -80,11 +80,11 @@ export class FakeNetwork {
     const make =
       (name: TransportName): TransportFactory =>
       (params) => {
-        const conn = new FakeConnection(name, params, name === 'websocket');
+        const conn = new FakeConnection(name, params, name === 'ws');
         this.connections.push(conn);
         return conn;
       };
-    return { sse: make('sse'), websocket: make('websocket'), 'long-poll': make('long-poll') };
+    return { sse: make('sse'), ws: make('ws'), poll: make('poll') };
   }
 
   /** The latest connection (of one transport, if given). */

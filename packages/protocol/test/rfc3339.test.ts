@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GO_ZERO_TIME_MS, formatTime, parseRfc3339 } from '../../../src/config/rfc3339.js';
+import { GO_ZERO_TIME_MS, formatTime, parseRfc3339 } from '../src/rfc3339.js';
 
 describe('parseRfc3339', () => {
   it.each([

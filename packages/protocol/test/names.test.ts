@@ -11,7 +11,7 @@ import {
   isValidTopic,
   isValidType,
   validateLabels,
-} from '../../../src/core/names.js';
+} from '../src/names.js';
 
 describe('isValidTopic', () => {
   it.each(['alerts', 'console.logs', 'a', '0', 'node-1_x.y', 'a'.repeat(64)])('accepts %j', (topic) => {
