@@ -1,0 +1,336 @@
+import { Redis, type Cluster } from 'ioredis';
+import type { LiveEvent, StampedDraft } from '../core/event.js';
+import { formatEventId, newEpoch, parseEventId } from '../core/event-id.js';
+import { APPEND_SCRIPT, decodeEntry, encodeDraft, epochOf, type StreamEntry } from './redis-codec.js';
+
+/**
+ * A bus shared by every node through one Redis stream.
+ *
+ * Ordering: a Lua script assigns `seq` from a counter kept beside the stream (`<stream>:meta`,
+ * field `seq`) and `XADD`s every draft of a request with the explicit stream id `<seq>-0`, in one
+ * round trip, so the stream id *is* the position and every node derives the same event id
+ * `<epoch>-<seq>`. The epoch is stored in the same hash; when the stream and its meta are flushed
+ * or recreated, the next append writes a new epoch and every reader reports the change, so ids
+ * from the old life are answered with a `reset` instead of skipping events.
+ *
+ * Delivery: each node reads the stream with `XREAD BLOCK` on its own connection and hands every
+ * batch to its listener in order; `append` resolves once Redis holds the events (the listener sees
+ * them on the next read, a round trip later). A resume older than the local window reads `XRANGE`
+ * ({@link RedisBus.read}).
+ *
+ * Faults: with Redis unreachable `append` rejects at once (no offline queue), so a publisher gets a
+ * 503 and nothing is silently lost; the reader reconnects and continues from its last id.
+ */
+
+/** Health of a bus as a value and a change stream. */
+export interface RedisBusHealth {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+/** Receives the ordered stream, one call per batch, in `seq` order. */
+export type RedisBusListener = (events: readonly LiveEvent[]) => void;
+
+/** Options of {@link RedisBus}. */
+export interface RedisBusOptions {
+  /** `redis://host:port/db`; ignored when {@link RedisBusOptions.connect} is given. */
+  readonly url?: string;
+  /** Stream key. Defaults to `livegate:events`. The meta hash is `<stream>:meta`. */
+  readonly stream?: string;
+  /** Approximate stream length kept (`XADD MAXLEN ~`). Defaults to 100,000. */
+  readonly maxLen?: number;
+  /** Entries per `XREAD`/`XRANGE` page. Defaults to 1,000. */
+  readonly readCount?: number;
+  /** `XREAD BLOCK` time; also how often a quiet reader re-checks the epoch. Defaults to 1,000 ms. */
+  readonly blockMs?: number;
+  /**
+   * Builds a connection; called twice (commands and the blocking reader). Defaults to
+   * `new Redis(url)`. Sentinel and Cluster deployments pass their own factory.
+   */
+  readonly connect?: () => Redis | Cluster;
+  /** Reports reader errors that are retried (logged by the caller). */
+  readonly onError?: (error: Error) => void;
+}
+
+/** Thrown by {@link RedisBus.append} while Redis is unreachable; maps to `503 bus_unavailable`. */
+export class BusUnavailableError extends Error {
+  override readonly name = 'BusUnavailableError';
+}
+
+type Connection = Redis | Cluster;
+
+const DEFAULTS = { stream: 'livegate:events', maxLen: 100_000, readCount: 1000, blockMs: 1000 } as const;
+
+/** Redis Streams implementation of the bus seam; see the file comment. */
+export class RedisBus {
+  readonly kind = 'redis';
+  private readonly streamKey: string;
+  private readonly metaKey: string;
+  private readonly maxLen: number;
+  private readonly readCount: number;
+  private readonly blockMs: number;
+  private readonly connect: () => Connection;
+  private readonly onError: (error: Error) => void;
+  private commands: Connection | undefined;
+  private reader: Connection | undefined;
+  private listener: RedisBusListener | undefined;
+  private currentEpoch = '';
+  /** Last seq handed to the listener (stream id `<seq>-0`). */
+  private lastSeq = 0;
+  private running = false;
+  private readLoop: Promise<void> | undefined;
+  private state: RedisBusHealth = { ok: false, detail: 'not started' };
+  private readonly healthListeners = new Set<(health: RedisBusHealth) => void>();
+
+  constructor(options: RedisBusOptions) {
+    this.streamKey = options.stream ?? DEFAULTS.stream;
+    this.metaKey = `${this.streamKey}:meta`;
+    this.maxLen = options.maxLen ?? DEFAULTS.maxLen;
+    this.readCount = options.readCount ?? DEFAULTS.readCount;
+    this.blockMs = options.blockMs ?? DEFAULTS.blockMs;
+    const url = options.url ?? 'redis://127.0.0.1:6379';
+    this.connect =
+      options.connect ??
+      (() => new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true }));
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Current epoch of the stream; valid after {@link RedisBus.start}. */
+  get epoch(): string {
+    return this.currentEpoch;
+  }
+
+  /**
+   * Connects, replays the retained stream after `from` (or all of it) to `listener` before
+   * resolving, then keeps reading live. `from` of another epoch replays everything retained.
+   */
+  async start(listener: RedisBusListener, from: string | null = null): Promise<void> {
+    if (this.running) throw new Error('RedisBus: already started');
+    this.listener = listener;
+    this.commands = this.connect();
+    this.reader = this.connect();
+    this.watchConnection(this.commands);
+    await Promise.all([connectIfLazy(this.commands), connectIfLazy(this.reader)]);
+    this.currentEpoch = await this.ensureEpoch();
+    const position = from === null ? null : parseEventId(from);
+    this.lastSeq = position !== null && position.epoch === this.currentEpoch ? position.seq : 0;
+    await this.catchUp();
+    this.running = true;
+    this.setHealth({ ok: true });
+    this.readLoop = this.loop();
+  }
+
+  /**
+   * Appends drafts atomically in one round trip and resolves to them as ordered. Rejects with
+   * {@link BusUnavailableError} while Redis is unreachable.
+   */
+  async append(drafts: readonly StampedDraft[]): Promise<LiveEvent[]> {
+    const commands = this.commands;
+    if (!commands || !this.running) throw new BusUnavailableError('the Redis bus is not started');
+    if (drafts.length === 0) return [];
+    let reply: unknown;
+    try {
+      reply = await commands.eval(
+        APPEND_SCRIPT,
+        2,
+        this.streamKey,
+        this.metaKey,
+        String(this.maxLen),
+        newEpoch(),
+        ...drafts.map(encodeDraft),
+      );
+    } catch (error) {
+      throw new BusUnavailableError(`Redis did not take the events: ${(error as Error).message}`, { cause: error });
+    }
+    const [epoch, firstSeq] = reply as [string, number];
+    return drafts.map((draft, i) => {
+      const seq = Number(firstSeq) + i;
+      return { ...draft, id: formatEventId(epoch, seq), seq };
+    });
+  }
+
+  /**
+   * Reads up to `limit` events after `after` from Redis (for resumes older than a node's window).
+   * Answers `'reset'` when `after` is of another epoch or its successor was trimmed.
+   */
+  async read(after: string, limit: number): Promise<LiveEvent[] | 'reset'> {
+    const position = parseEventId(after);
+    const commands = this.commands;
+    if (!commands) throw new BusUnavailableError('the Redis bus is not started');
+    if (position === null || position.epoch !== this.currentEpoch) return 'reset';
+    const entries = (await commands.xrange(
+      this.streamKey,
+      `${position.seq + 1}-0`,
+      '+',
+      'COUNT',
+      limit,
+    )) as StreamEntry[];
+    if (position.seq > 0 && entries.length > 0 && Number(entries[0]![0].split('-')[0]) !== position.seq + 1) {
+      return 'reset';
+    }
+    if (entries.length === 0) {
+      const first = (await commands.xrange(this.streamKey, '-', '+', 'COUNT', 1)) as StreamEntry[];
+      const firstSeq = first.length > 0 ? Number(first[0]![0].split('-')[0]) : 0;
+      if (firstSeq > position.seq + 1) return 'reset';
+    }
+    return entries.map((entry) => decodeEntry(entry, this.currentEpoch));
+  }
+
+  /** Current health. */
+  health(): RedisBusHealth {
+    return this.state;
+  }
+
+  /** Subscribes to health changes; returns the unsubscribe function. */
+  onHealth(listener: (health: RedisBusHealth) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  /** Stops reading and closes both connections. Idempotent. */
+  async stop(): Promise<void> {
+    this.running = false;
+    const reader = this.reader;
+    const commands = this.commands;
+    this.reader = undefined;
+    this.commands = undefined;
+    reader?.disconnect();
+    await this.readLoop?.catch(() => {});
+    commands?.disconnect();
+    this.listener = undefined;
+    this.setHealth({ ok: false, detail: 'stopped' });
+  }
+
+  /** Reads the stored epoch, writing a new one when the stream has none yet. */
+  private async ensureEpoch(): Promise<string> {
+    const commands = this.commands!;
+    await commands.hsetnx(this.metaKey, 'epoch', newEpoch());
+    return (await commands.hget(this.metaKey, 'epoch'))!;
+  }
+
+  /** Replays everything after `lastSeq` with `XRANGE` pages, delivering each page in order. */
+  private async catchUp(): Promise<void> {
+    const reader = this.reader!;
+    for (;;) {
+      const entries = (await reader.xrange(
+        this.streamKey,
+        `${this.lastSeq + 1}-0`,
+        '+',
+        'COUNT',
+        this.readCount,
+      )) as StreamEntry[];
+      if (entries.length === 0) return;
+      this.deliver(entries);
+      if (entries.length < this.readCount) return;
+    }
+  }
+
+  /** The live read loop: `XREAD BLOCK` from the last id; re-checks the epoch when quiet or after errors. */
+  private async loop(): Promise<void> {
+    let failing = false;
+    while (this.running) {
+      try {
+        const reader = this.reader;
+        if (!reader) return;
+        if (failing) {
+          await connectIfLazy(reader);
+          await this.checkEpoch();
+          await this.catchUp();
+          failing = false;
+          this.setHealth({ ok: true });
+        }
+        const reply = (await reader.xread(
+          'COUNT',
+          this.readCount,
+          'BLOCK',
+          this.blockMs,
+          'STREAMS',
+          this.streamKey,
+          `${this.lastSeq}-0`,
+        )) as [string, StreamEntry[]][] | null;
+        if (reply === null) {
+          await this.checkEpoch();
+          continue;
+        }
+        for (const [, entries] of reply) this.deliver(entries);
+      } catch (error) {
+        if (!this.running) return;
+        failing = true;
+        this.setHealth({ ok: false, detail: `Redis unreachable: ${(error as Error).message}` });
+        this.onError(error as Error);
+        await delay(Math.min(this.blockMs, 250));
+      }
+    }
+  }
+
+  /** Notices a flushed or recreated stream: adopts the new epoch and reads it from the start. */
+  private async checkEpoch(): Promise<void> {
+    const reader = this.reader;
+    if (!reader) return;
+    const stored = await reader.hget(this.metaKey, 'epoch');
+    if (stored === null) {
+      // Flushed and not yet written to: the next append creates a new epoch; start over then.
+      const epoch = await this.ensureEpochOn(reader);
+      this.adoptEpoch(epoch);
+    } else if (stored !== this.currentEpoch) {
+      this.adoptEpoch(stored);
+    }
+  }
+
+  private async ensureEpochOn(connection: Connection): Promise<string> {
+    await connection.hsetnx(this.metaKey, 'epoch', newEpoch());
+    return (await connection.hget(this.metaKey, 'epoch'))!;
+  }
+
+  private adoptEpoch(epoch: string): void {
+    if (epoch === this.currentEpoch) return;
+    this.currentEpoch = epoch;
+    this.lastSeq = 0;
+  }
+
+  /**
+   * Hands entries after `lastSeq` to the listener. An entry written under another epoch means the
+   * stream was flushed or recreated: the reader adopts that epoch and continues from the entry.
+   */
+  private deliver(entries: readonly StreamEntry[]): void {
+    const events: LiveEvent[] = [];
+    for (const entry of entries) {
+      const event = decodeEntry(entry, this.currentEpoch);
+      const epoch = epochOf(event.id);
+      if (epoch !== this.currentEpoch) {
+        // Written in a newer life of the stream: hand over what came before, then continue in it.
+        if (events.length > 0) this.listener?.(events.splice(0));
+        this.adoptEpoch(epoch);
+        this.lastSeq = event.seq - 1;
+      }
+      if (event.seq <= this.lastSeq) continue;
+      this.lastSeq = event.seq;
+      events.push(event);
+    }
+    if (events.length > 0) this.listener?.(events);
+  }
+
+  private watchConnection(connection: Connection): void {
+    connection.on('error', (error: Error) => this.onError(error));
+    connection.on('close', () => {
+      if (this.running) this.setHealth({ ok: false, detail: 'Redis connection closed' });
+    });
+    connection.on('ready', () => {
+      if (this.running) this.setHealth({ ok: true });
+    });
+  }
+
+  private setHealth(next: RedisBusHealth): void {
+    if (next.ok === this.state.ok && next.detail === this.state.detail) return;
+    this.state = next;
+    for (const listener of this.healthListeners) listener(next);
+  }
+}
+
+async function connectIfLazy(connection: Connection): Promise<void> {
+  if (connection.status === 'wait' || connection.status === 'end') await connection.connect();
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
