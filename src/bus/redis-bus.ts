@@ -1,4 +1,5 @@
-import { Redis, type Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { redisConnector } from './redis-connection.js';
 import type { LiveEvent, StampedDraft } from '../core/event.js';
 import { formatEventId, newEpoch, parseEventId } from '../core/event-id.js';
 import { APPEND_SCRIPT, decodeEntry, encodeDraft, epochOf, type StreamEntry } from './redis-codec.js';
@@ -89,9 +90,7 @@ export class RedisBus {
     this.readCount = options.readCount ?? DEFAULTS.readCount;
     this.blockMs = options.blockMs ?? DEFAULTS.blockMs;
     const url = options.url ?? 'redis://127.0.0.1:6379';
-    this.connect =
-      options.connect ??
-      (() => new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true }));
+    this.connect = options.connect ?? redisConnector({ url });
     this.onError = options.onError ?? (() => {});
   }
 
