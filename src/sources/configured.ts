@@ -45,12 +45,15 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
           throw new LivegateError('unauthorized', 'publishing requires the admin token (Authorization: Bearer …)');
         });
   const publishers: Source[] = [];
+  const state = new AlertStateSource();
   if (config.alerts.ingest)
     publishers.push(new IngestSource({ resolveTimeoutMs: config.alerts.resolveTimeoutMs, authorize }));
-  if (config.alertmanagers.length > 0) publishers.push(new AlertmanagerWatcher(config.alertmanagers, { authorize }));
+  if (config.alertmanagers.length > 0) {
+    const publishedState = () => ({ alerts: state.alerts.values(), silences: state.silences.values() });
+    publishers.push(new AlertmanagerWatcher(config.alertmanagers, { authorize, publishedState }));
+  }
   if (config.demo) publishers.push(new DemoSource());
   if (publishers.length === 0) return [];
-  const state = new AlertStateSource();
   deps.stats?.contribute(() => ({ ...state.counts() }));
   return [state, ...publishers];
 }

@@ -288,6 +288,42 @@ export class MultiOriginAlerts {
   current(): ReadonlyMap<string, LiveAlert> {
     return this.#published;
   }
+
+  /**
+   * Continues from alerts that were already published (by this node before, or by the node that
+   * led before it in a cluster): the firing alerts of `published` seen by any of `origins` become
+   * both the last published view and each origin's view, so the next evaluation publishes only
+   * what changed since, not every alert again. Alerts of other origins (the ingest) are ignored.
+   */
+  resume(published: Iterable<LiveAlert>, origins: readonly string[]): void {
+    const watched = new Set(origins);
+    const next = new Map<string, LiveAlert>();
+    const views = new Map<string, AmAlert[]>(origins.map((o) => [o, []]));
+    for (const alert of published) {
+      if (alert.status.state === 'resolved') continue;
+      const own = alert.origins.filter((o) => watched.has(o));
+      if (own.length === 0) continue;
+      next.set(alert.fingerprint, own.length === alert.origins.length ? alert : { ...alert, origins: own });
+      const am: AmAlert = {
+        fingerprint: alert.fingerprint,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        startsAt: alert.startsAt,
+        endsAt: alert.endsAt,
+        updatedAt: alert.updatedAt,
+        generatorURL: alert.generatorURL,
+        status: {
+          state: alert.status.state,
+          silencedBy: alert.status.silencedBy,
+          inhibitedBy: alert.status.inhibitedBy,
+        },
+        receivers: [],
+      };
+      for (const origin of own) views.get(origin)!.push(am);
+    }
+    this.#published = next;
+    for (const [origin, alerts] of views) this.setView(origin, alerts);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,5 +481,30 @@ export class MultiOriginSilences {
   /** The merged view as of the last evaluation (id → silence), expired ones included. */
   current(): ReadonlyMap<string, Silence> {
     return this.#published;
+  }
+
+  /** Continues from silences already published; see {@link MultiOriginAlerts.resume}. */
+  resume(published: Iterable<Silence>, origins: readonly string[]): void {
+    const watched = new Set(origins);
+    const next = new Map<string, Silence>();
+    const views = new Map<string, AmSilence[]>(origins.map((o) => [o, []]));
+    for (const silence of published) {
+      const own = silence.origins.filter((o) => watched.has(o));
+      if (own.length === 0) continue;
+      next.set(silence.id, own.length === silence.origins.length ? silence : { ...silence, origins: own });
+      const am: AmSilence = {
+        id: silence.id,
+        matchers: silence.matchers,
+        startsAt: silence.startsAt,
+        endsAt: silence.endsAt,
+        updatedAt: silence.updatedAt,
+        createdBy: silence.createdBy,
+        comment: silence.comment,
+        status: silence.status,
+      };
+      for (const origin of own) views.get(origin)!.push(am);
+    }
+    this.#published = next;
+    for (const [origin, silences] of views) this.setView(origin, silences);
   }
 }

@@ -29,6 +29,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { LivegateError } from '../../errors.js';
 import { formatTime } from '@livegate/protocol';
+import type { LiveAlert, Silence } from '../alerts/alert-model.js';
 import type { Source, SourceContext, SourceRoutes } from '../source.js';
 import { parseGettableAlerts, parseGettableSilences, type AmAlert, type AmSilence } from './api-types.js';
 import { AlertmanagerRequestError, HttpAlertmanagerClient, type AlertmanagerApi } from './client.js';
@@ -51,6 +52,12 @@ export interface AlertmanagerWatcherOptions {
   readonly recoveryGraceMs?: number;
   /** Largest webhook body. Defaults to 16 MiB (Alertmanager sends whole alert groups unless `max_alerts` is set). */
   readonly webhookBodyLimitBytes?: number;
+  /**
+   * The alerts and silences already published on the bus, read at every start. The watcher
+   * continues from them instead of from nothing, so a node that takes over from another (a new
+   * leader in a cluster) or a restarted watcher publishes only what changed since. Defaults to none.
+   */
+  readonly publishedState?: () => { alerts: Iterable<LiveAlert>; silences: Iterable<Silence> };
 }
 
 /** Defaults of {@link AlertmanagerWatcherOptions}. */
@@ -104,8 +111,9 @@ export class AlertmanagerWatcher implements Source {
   readonly #authorize: (headers: IncomingHttpHeaders) => void;
   readonly #recoveryGraceMs: number;
   readonly #webhookBodyLimitBytes: number;
+  readonly #publishedState: AlertmanagerWatcherOptions['publishedState'];
   readonly #requested = new Set<string>();
-  readonly #abort = new AbortController();
+  #abort = new AbortController();
   #ctx: SourceContext | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -133,6 +141,7 @@ export class AlertmanagerWatcher implements Source {
     this.#authorize = options.authorize ?? (() => {});
     this.#recoveryGraceMs = options.recoveryGraceMs ?? WATCHER_DEFAULTS.recoveryGraceMs;
     this.#webhookBodyLimitBytes = options.webhookBodyLimitBytes ?? WATCHER_DEFAULTS.webhookBodyLimitBytes;
+    this.#publishedState = options.publishedState;
     if (!(this.#recoveryGraceMs >= 0)) throw new TypeError('AlertmanagerWatcher: recoveryGraceMs must be >= 0');
   }
 
@@ -161,8 +170,20 @@ export class AlertmanagerWatcher implements Source {
     });
   }
 
+  /**
+   * Starts watching. A watcher can be started again after {@link stop} (a cluster node that loses
+   * and regains leadership does so); each start continues from {@link AlertmanagerWatcherOptions.publishedState}.
+   */
   async start(ctx: SourceContext): Promise<void> {
     this.#ctx = ctx;
+    this.#stopped = false;
+    this.#abort = new AbortController();
+    const published = this.#publishedState?.();
+    if (published !== undefined) {
+      const origins = [...this.#states.keys()];
+      this.#alerts.resume(published.alerts, origins);
+      this.#silences.resume(published.silences, origins);
+    }
     try {
       for (const state of this.#states.values()) state.api = await this.#connect(state.target);
     } catch (err) {

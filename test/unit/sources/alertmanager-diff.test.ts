@@ -511,3 +511,52 @@ describe('MultiOriginSilences', () => {
     }
   });
 });
+
+describe('resuming from published state (a new leader takes over)', () => {
+  it('publishes nothing for alerts the previous leader already published, only what changed since', () => {
+    const before = new MultiOriginAlerts();
+    before.setView('prod', [amAlert('A'), silenced('B')]);
+    before.setView('eu', [amAlert('A')]);
+    before.evaluate(NOW);
+    const published = [...before.current().values()];
+
+    const next = new MultiOriginAlerts();
+    next.resume(published, ['prod', 'eu']);
+    expect(next.evaluate(NOW)).toEqual([]);
+    // prod answers with B resolved and C new; eu has not answered yet and keeps its view.
+    const drafts = next.update('prod', [amAlert('A'), amAlert('C')], NOW);
+    expect(types(drafts).sort()).toEqual(['alert_created', 'alert_firing', 'alert_resolved'].sort());
+    expect(next.current().get('fp-A')!.origins).toEqual(['eu', 'prod']);
+  });
+
+  it('ignores alerts of other origins and resolved ones', () => {
+    const ingest = { ...dataOf(new MultiOriginAlerts().update('api', [amAlert('X')], NOW)), origins: ['ingest'] };
+    const resolved = {
+      ...dataOf(new MultiOriginAlerts().update('prod', [amAlert('R')], NOW)),
+      status: { state: 'resolved' as const, silencedBy: [], inhibitedBy: [] },
+    };
+    const next = new MultiOriginAlerts();
+    next.resume([ingest, resolved], ['prod']);
+    expect(next.current().size).toBe(0);
+    expect(next.update('prod', [], NOW)).toEqual([]);
+  });
+
+  it('continues silences the same way', () => {
+    const before = new MultiOriginSilences();
+    const s1: AmSilence = {
+      id: 's1',
+      matchers: [{ name: 'alertname', value: 'A', isRegex: false, isEqual: true }],
+      startsAt: iso(NOW - MINUTE),
+      endsAt: iso(NOW + 60 * MINUTE),
+      updatedAt: iso(NOW - MINUTE),
+      createdBy: 'me',
+      comment: 'deploy',
+      status: { state: 'active' },
+    };
+    before.update('prod', [s1], NOW);
+    const next = new MultiOriginSilences();
+    next.resume(before.current().values(), ['prod']);
+    expect(next.evaluate(NOW)).toEqual([]);
+    expect(types(next.update('prod', [], NOW))).toEqual(['silence_expired']);
+  });
+});
