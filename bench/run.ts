@@ -17,7 +17,8 @@ import { TARGETS, findTarget, type Target, type TargetContext, type Transport } 
 
 const HELP = `Usage: npm run bench -- [options]
 
-  --scenario LIST      ${SCENARIOS.join(',')} (default: all)
+  --scenario LIST      ${SCENARIOS.join(',')} (default: all), or cluster
+                       (livegate nodes on a Redis stream, bench/cluster.ts; only when named)
   --targets LIST       livegate,bare-ws,socketio,better-sse (default: all; also livegate-sse, livegate-ws)
   --smoke              tiny sizes, ~2 s per run, all scenarios but fanout unless --scenario is given;
                        implies --check; writes no results file unless --out is given
@@ -45,6 +46,7 @@ const HELP = `Usage: npm run bench -- [options]
 
 interface Cli {
   scenarios: ScenarioName[];
+  cluster: boolean;
   targets: { target: Target; only?: Transport }[];
   smoke: boolean;
   overrides: Overrides;
@@ -64,6 +66,7 @@ interface Cli {
 function parseCli(argv: string[]): Cli {
   const cli: Cli = {
     scenarios: [...SCENARIOS],
+    cluster: false,
     targets: TARGETS.map((target) => ({ target })),
     smoke: false,
     overrides: {},
@@ -98,6 +101,9 @@ function parseCli(argv: string[]): Cli {
       case '--scenario':
       case '--scenarios': {
         const list = (val() ?? '').split(',').filter(Boolean);
+        // `cluster` runs its own nodes and Redis (bench/cluster.ts), outside the target matrix.
+        cli.cluster = list.includes('cluster');
+        list.splice(0, list.length, ...list.filter((s) => s !== 'cluster'));
         for (const s of list)
           if (!SCENARIOS.includes(s as ScenarioName))
             throw new Error(`unknown scenario ${s} (known: ${SCENARIOS.join(', ')})`);
@@ -250,6 +256,21 @@ async function main(): Promise<number> {
   const pinning = setupPinning(cli.pin);
   const workers = cli.workers ?? Math.max(2, generatorCpuCount(pinning));
   log(`bench: ${pinning.note}; ${workers} subscriber workers${cli.smoke ? '; smoke mode' : ''}`);
+
+  if (cli.cluster) {
+    const { runCluster } = await import('./cluster.js');
+    const clusterRows = await runCluster({
+      root,
+      durationS: cli.overrides.durationS ?? (cli.smoke ? 2 : 10),
+      publishers: 16,
+      subscribers: cli.overrides.subscribers ?? (cli.smoke ? 30 : 600),
+      rate: cli.overrides.rate ?? (cli.smoke ? 50 : 100),
+      nodeCounts: [1, 2, 3],
+      smoke: cli.smoke,
+    });
+    if (cli.check && clusterRows.some((r) => r.missing + r.duplicates + r.failedPublishes > 0)) return 1;
+    if (cli.scenarios.length === 0) return 0;
+  }
 
   const startedAt = new Date();
   const rows: RunResult[] = [];
