@@ -1,4 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { Bus } from '../core/bus.js';
+import { LivegateError } from '../errors.js';
 import { redisConnector } from './redis-connection.js';
 import type { LiveEvent, StampedDraft } from '../core/event.js';
 import { formatEventId, newEpoch, parseEventId } from '../core/event-id.js';
@@ -53,9 +55,11 @@ export interface RedisBusOptions {
   readonly onError?: (error: Error) => void;
 }
 
-/** Thrown by {@link RedisBus.append} while Redis is unreachable; maps to `503 bus_unavailable`. */
-export class BusUnavailableError extends Error {
-  override readonly name = 'BusUnavailableError';
+/** Thrown by {@link RedisBus.append} while Redis is unreachable: `503 bus_unavailable`, nothing published. */
+export class BusUnavailableError extends LivegateError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('bus_unavailable', message, options);
+  }
 }
 
 type Connection = Redis | Cluster;
@@ -63,7 +67,7 @@ type Connection = Redis | Cluster;
 const DEFAULTS = { stream: 'livegate:events', maxLen: 100_000, readCount: 1000, blockMs: 1000 } as const;
 
 /** Redis Streams implementation of the bus seam; see the file comment. */
-export class RedisBus {
+export class RedisBus implements Bus {
   readonly kind = 'redis';
   private readonly streamKey: string;
   private readonly metaKey: string;
@@ -109,6 +113,7 @@ export class RedisBus {
     this.commands = this.connect();
     this.reader = this.connect();
     this.watchConnection(this.commands);
+    this.reader.on('error', (error: Error) => this.onError(error));
     await Promise.all([connectIfLazy(this.commands), connectIfLazy(this.reader)]);
     this.currentEpoch = await this.ensureEpoch();
     const position = from === null ? null : parseEventId(from);

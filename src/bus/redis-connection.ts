@@ -64,3 +64,20 @@ export function streamKeyFor(stream: string, cluster: boolean): string {
   if (!cluster || /\{[^}]+\}/.test(stream)) return stream;
   return `{${stream}}`;
 }
+
+/** The `bus.redis` settings as far as connecting reads them. */
+export interface RedisSettings {
+  readonly url: string;
+  readonly sentinels: readonly string[];
+  readonly sentinelName: string;
+  readonly cluster: boolean;
+}
+
+/** Turns the `bus.redis` settings (sentinels as `host:port` strings) into a {@link RedisTarget}. */
+export function redisTarget(settings: RedisSettings): RedisTarget {
+  const sentinels = settings.sentinels.map((entry) => {
+    const colon = entry.lastIndexOf(':');
+    return { host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+  });
+  return { url: settings.url, sentinels, sentinelName: settings.sentinelName, cluster: settings.cluster };
+}

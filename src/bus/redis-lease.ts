@@ -29,6 +29,8 @@ export interface RedisLeaseOptions {
   readonly leaseMs?: number;
   /** Key prefix. Defaults to `livegate`. */
   readonly prefix?: string;
+  /** The lease owns `redis`: it connects it at start (if lazy) and disconnects it at stop. */
+  readonly ownConnection?: boolean;
   /** Reports failed rounds (the lease is treated as lost after one full lease without renewal). */
   readonly onError?: (error: Error) => void;
 }
@@ -47,6 +49,7 @@ export class RedisLease implements Lease {
   private readonly redis: Redis | Cluster;
   private readonly leaseMs: number;
   private readonly onError: (error: Error) => void;
+  private readonly ownConnection: boolean;
   private readonly listeners = new Set<(held: boolean) => void>();
   private current = false;
   private lastRenewed = 0;
@@ -61,6 +64,8 @@ export class RedisLease implements Lease {
     this.redis = options.redis;
     this.leaseMs = options.leaseMs ?? 10_000;
     this.onError = options.onError ?? (() => {});
+    this.ownConnection = options.ownConnection ?? false;
+    if (this.ownConnection) this.redis.on('error', (error: Error) => this.onError(error));
   }
 
   get held(): boolean {
@@ -75,6 +80,7 @@ export class RedisLease implements Lease {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    if (this.ownConnection && this.redis.status === 'wait') await this.redis.connect().catch(() => {});
     await this.tick();
     this.schedule();
   }
@@ -92,6 +98,7 @@ export class RedisLease implements Lease {
         this.onError(error as Error);
       }
     }
+    if (this.ownConnection) this.redis.disconnect();
   }
 
   private schedule(): void {

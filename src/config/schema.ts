@@ -11,6 +11,7 @@ import { alertmanagersSection } from './sections/alertmanagers.js';
 import { alertsSection } from './sections/alerts.js';
 import { authSection } from './sections/auth.js';
 import { busSection } from './sections/bus.js';
+import { clusterSection } from './sections/cluster.js';
 import { corsSection } from './sections/cors.js';
 import { limitsSection } from './sections/limits.js';
 import { logSection } from './sections/log.js';
@@ -29,6 +30,7 @@ import { describeLeaves, type Setting } from './settings.js';
 const SECTIONS = [
   serverSection,
   busSection,
+  clusterSection,
   replaySection,
   queueSection,
   limitsSection,
@@ -48,6 +50,7 @@ const SECTIONS = [
 const shape = {
   ...serverSection.shape,
   ...busSection.shape,
+  ...clusterSection.shape,
   ...replaySection.shape,
   ...queueSection.shape,
   ...limitsSection.shape,

@@ -158,8 +158,9 @@ export class Hub {
    */
   async start(): Promise<void> {
     if (this.started) return;
-    this.headId = formatEventId(this.bus.epoch, 0);
     await this.bus.start((events) => this.onBusEvents(events), null);
+    // A shared bus knows its epoch only once started; replayed history already moved the head.
+    if (this.headId === '') this.headId = formatEventId(this.bus.epoch, 0);
     this.started = true;
   }
 
@@ -479,6 +480,9 @@ export class Hub {
   private onBusEvents(events: readonly LiveEvent[]): void {
     const now = this.clock.now();
     for (const event of events) {
+      // A shared bus whose stream was flushed starts a new epoch with seq 1: the old window
+      // cannot be resumed from any more (its ids now answer `reset`), so it starts over.
+      if (event.seq <= this.window.headSeq) this.window.clear(event.seq - 1);
       const serialized = new SerializedEvent(event, now);
       this.window.append(serialized);
       this.headId = event.id;

@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { createBus } from '../bus/create-bus.js';
+import { createLease } from '../bus/create-lease.js';
+import { defaultNodeId } from '../config/sections/cluster.js';
 import { loadConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { systemClock } from '../core/clock.js';
@@ -13,6 +15,7 @@ import { TimerWheel } from '../core/timer-wheel.js';
 import { HealthReducer } from '../sources/health/health-reducer.js';
 import { HealthReporter } from '../sources/health/health-reporter.js';
 import { configuredSources } from '../sources/configured.js';
+import { LeasedSource } from '../sources/leased-source.js';
 import type { Source, SourceContext } from '../sources/source.js';
 import { StatsSource } from '../sources/stats/stats-source.js';
 import type { TransportContext } from '../transports/context.js';
@@ -91,8 +94,12 @@ export const VERSION: string = (() => {
 /** Composes and starts a livegate server: bus, hub, sources, HTTP routes and transports. */
 export async function startLivegate(options: LivegateOptions = {}): Promise<LivegateServer> {
   const config = options.config ?? loadConfig(options.overrides === undefined ? {} : { overrides: options.overrides });
-  const log = options.logger ?? pino({ level: config.log.level, base: { service: 'livegate' } });
+  const nodeId = config.node.id || defaultNodeId();
+  const log = (options.logger ?? pino({ level: config.log.level, base: { service: 'livegate' } })).child({
+    node: nodeId,
+  });
   const metrics = new Metrics();
+  metrics.registry.setDefaultLabels({ node: nodeId });
   const onError = (err: unknown, context: string): void => log.error({ err }, `${context} failed`);
   const timers =
     options.timers ??
@@ -106,7 +113,12 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       },
     });
   const hub = new Hub({
-    bus: options.bus ?? createBus(config.bus, { retainEvents: config.replay.maxEvents }),
+    bus:
+      options.bus ??
+      createBus(config.bus, {
+        retainEvents: config.replay.maxEvents,
+        onError: (err) => log.warn({ err }, 'bus connection error (retrying)'),
+      }),
     clock: systemClock,
     timers,
     window: config.replay,
@@ -119,7 +131,21 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   hub.registerState(new HealthReducer());
   const auth = new Authenticator(config.auth.adminToken);
   const stats =
-    config.stats.intervalMs > 0 ? new StatsSource(hub, metrics, { intervalMs: config.stats.intervalMs }) : undefined;
+    config.stats.intervalMs > 0
+      ? new StatsSource(hub, metrics, {
+          intervalMs: config.stats.intervalMs,
+          ...(config.bus.kind === 'memory' ? {} : { nodeId }),
+        })
+      : undefined;
+  // Sources that watch outside systems run on one node at a time: on the node holding their lease.
+  const leaseConfig = { bus: config.bus, nodeId, leaseMs: config.cluster.leaseMs };
+  const perCluster = (source: Source): Source =>
+    source.perCluster === true
+      ? new LeasedSource(
+          source,
+          createLease(source.name, leaseConfig, (err) => log.warn({ err, lease: source.name }, 'lease error')),
+        )
+      : source;
   const sources: Source[] = [
     ...(stats === undefined ? [] : [stats]),
     ...configuredSources(config, {
@@ -127,7 +153,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       authorizePublisher: (headers) => requirePublisher(auth.authenticate(headers)),
     }),
     ...(options.sources ?? []),
-  ];
+  ].map(perCluster);
   for (const source of sources) {
     for (const reducer of source.reducers ?? []) hub.registerState(reducer);
     if (source.demand !== undefined) hub.registerDemand(source.demand);
@@ -203,8 +229,9 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     enabled.has('poll') ? (request, reply) => handlePoll(ctx, request, reply) : disabled('long-poll'),
   );
   registerPublishRoute(app, hub, config, auth, metrics);
-  registerConnectionRoutes(app, hub, auth);
+  registerConnectionRoutes(app, hub, auth, nodeId);
   registerProbeRoutes(app, hub, health, metrics, {
+    node: nodeId,
     version: VERSION,
     transports: config.transports,
     isShuttingDown: () => shuttingDown,

@@ -84,6 +84,12 @@ export interface Source {
   readonly demand?: DemandSpec;
   /** Extra WebSocket subscribe fields this source serves (`{"op":"subscribe","metrics":{…}}`). */
   readonly subscribeExtension?: SubscribeExtension;
+  /**
+   * The source watches an outside system and publishes what it sees (the Alertmanager watcher,
+   * the console): with several nodes on one bus it must run on one node at a time, so the server
+   * starts it only while this node holds its lease (see `sources/leased-source.ts`).
+   */
+  readonly perCluster?: boolean;
   /** Starts producing events. Rejecting aborts server start-up with the error. */
   start(ctx: SourceContext): Promise<void>;
   /** Stops producing events and releases timers and sockets. Idempotent. */

@@ -79,7 +79,9 @@ export class TestSse {
     this.source.close();
   }
 
-  private record(event: string, id: string, data: string): void {
+  private record(event: string, id: string, data: string | undefined): void {
+    // The client's own `error` events (a dropped connection it is about to retry) carry no data.
+    if (data === undefined) return;
     const message: SseMessage = { event, id, data: JSON.parse(data) as Record<string, unknown> };
     this.messages.push(message);
     this.waiters = this.waiters.filter((w) => {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 /**
  * The connections API (list and close, with and without the admin token) and the probes:
  * `/healthz`, `/readyz`, `/metrics` and `/api/v2/info`.
@@ -427,6 +428,7 @@ describe('probes', () => {
       'epoch',
       'head',
       'name',
+      'node',
       'stateTopics',
       'transports',
       'version',
@@ -438,6 +440,8 @@ describe('probes', () => {
       bus: 'memory',
       transports: ['sse', 'ws', 'poll'],
       head: id,
+      // node.id defaults to host name and pid.
+      node: `${hostname()}:${process.pid}`,
     });
     expect(info.epoch).toMatch(/^[a-z0-9]{12}$/);
     expect(id!.startsWith(`${info.epoch}-`)).toBe(true);

@@ -9,7 +9,7 @@ export function registerProbeRoutes(
   hub: Hub,
   health: HealthReporter,
   metrics: Metrics,
-  info: { version: string; transports: readonly string[]; isShuttingDown: () => boolean },
+  info: { node: string; version: string; transports: readonly string[]; isShuttingDown: () => boolean },
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -29,6 +29,7 @@ export function registerProbeRoutes(
   });
   app.get('/api/v2/info', async () => ({
     name: 'livegate',
+    node: info.node,
     version: info.version,
     epoch: hub.epoch,
     head: hub.head,

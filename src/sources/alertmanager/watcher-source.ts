@@ -103,6 +103,8 @@ function normalizeUrl(text: string): string | undefined {
 /** The `alertmanager` source: watches the configured Alertmanagers. See the module comment. */
 export class AlertmanagerWatcher implements Source {
   readonly name = 'alertmanager';
+  /** Watches outside systems: one node of a cluster runs it (see `Source.perCluster`). */
+  readonly perCluster = true;
   readonly #states = new Map<string, TargetState>();
   readonly #alerts = new MultiOriginAlerts();
   readonly #silences = new MultiOriginSilences();

@@ -31,6 +31,11 @@ export interface StatsCounters {
 export interface StatsSourceOptions {
   /** Interval between `stats_updated` events in ms. Defaults to 10,000. */
   intervalMs?: number;
+  /**
+   * This node's id. When set, every update carries it as `node`, and `cluster` with the totals
+   * over every node publishing on the same bus. Defaults to none (one node: no `cluster`).
+   */
+  nodeId?: string;
 }
 
 /**
@@ -40,7 +45,9 @@ export interface StatsSourceOptions {
  */
 export class StatsSource implements Source {
   readonly name = 'stats';
-  readonly reducers = [new StatsReducer()];
+  private readonly reducer = new StatsReducer();
+  readonly reducers = [this.reducer];
+  private readonly nodeId: string;
   private timer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
   private readonly contributors: StatsContributor[] = [];
@@ -54,6 +61,7 @@ export class StatsSource implements Source {
     options: StatsSourceOptions = {},
   ) {
     this.intervalMs = options.intervalMs ?? 10_000;
+    this.nodeId = options.nodeId ?? '';
     if (!Number.isInteger(this.intervalMs) || this.intervalMs < 100)
       throw new TypeError('StatsSource: intervalMs must be an integer >= 100');
   }
@@ -78,6 +86,27 @@ export class StatsSource implements Source {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /**
+   * Totals over this node's fresh figures and the latest update of every other node heard from
+   * within three intervals (several nodes on one bus each publish their own `stats_updated`).
+   */
+  private clusterTotals(own: Record<string, unknown>): Record<string, unknown> {
+    const others = this.reducer
+      .nodesSince(Date.now() - 3 * this.intervalMs)
+      .filter((n) => n.node !== this.nodeId && n.node !== '');
+    const all = [own, ...others.map((n) => n.data)];
+    const sum = (...path: string[]): number => round(all.reduce((total, d) => total + figure(d, path), 0)) ?? 0;
+    return {
+      nodes: all.length,
+      nodeIds: [this.nodeId, ...others.map((n) => n.node)].sort(),
+      connections: sum('connections', 'total'),
+      subscriptions: sum('subscriptions'),
+      deliveriesPerSecond: sum('deliveriesPerSecond'),
+      slowConsumerDisconnects: sum('slowConsumerDisconnects'),
+      rssBytes: sum('memory', 'rssBytes'),
+    };
   }
 
   /** Builds one stats payload and starts the next period. Public for tests. */
@@ -108,11 +137,22 @@ export class StatsSource implements Source {
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed },
     };
     for (const contribute of this.contributors) Object.assign(stats, contribute());
+    if (this.nodeId !== '') {
+      stats['node'] = this.nodeId;
+      stats['cluster'] = this.clusterTotals(stats);
+    }
     this.lastAt = now;
     this.lastPublished = published + 1;
     this.lastDelivered = delivered;
     return stats;
   }
+}
+
+/** Figures summed over the nodes of a cluster in `stats_updated.cluster`. */
+function figure(data: Record<string, unknown>, path: readonly string[]): number {
+  let value: unknown = data;
+  for (const key of path) value = (value as Record<string, unknown> | undefined)?.[key];
+  return typeof value === 'number' ? value : 0;
 }
 
 function round(value: number | null | undefined): number | null {
