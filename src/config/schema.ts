@@ -15,7 +15,9 @@ import { clusterSection } from './sections/cluster.js';
 import { corsSection } from './sections/cors.js';
 import { limitsSection } from './sections/limits.js';
 import { logSection } from './sections/log.js';
+import { metricsSection } from './sections/metrics.js';
 import { pollSection } from './sections/poll.js';
+import { prometheusSection } from './sections/prometheus.js';
 import { publishSection } from './sections/publish.js';
 import { queueSection } from './sections/queue.js';
 import { replaySection } from './sections/replay.js';
@@ -43,6 +45,8 @@ const SECTIONS = [
   statsSection,
   alertmanagersSection,
   alertsSection,
+  prometheusSection,
+  metricsSection,
   shutdownSection,
   logSection,
 ] as const;
@@ -63,6 +67,8 @@ const shape = {
   ...statsSection.shape,
   ...alertmanagersSection.shape,
   ...alertsSection.shape,
+  ...prometheusSection.shape,
+  ...metricsSection.shape,
   ...shutdownSection.shape,
   ...logSection.shape,
 };

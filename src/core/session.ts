@@ -252,6 +252,9 @@ export class Session {
     return this.waitingForDrain;
   }
 
+  /** Monotonic time since which the transport has been blocked on a drain, or `null`. */
+  blockedSinceMono: number | null = null;
+
   /** Ends the session: removes its subscriptions, tells the transport, runs close listeners. */
   close(reason: CloseReason): void {
     if (this.state === 'closed') return;
@@ -332,8 +335,10 @@ export class Session {
   private awaitDrain(): void {
     if (this.waitingForDrain) return;
     this.waitingForDrain = true;
+    this.blockedSinceMono = this.host.clock.now();
     this.transport.onDrain(() => {
       this.waitingForDrain = false;
+      this.blockedSinceMono = null;
       if (this.state === 'open') this.flush();
     });
   }

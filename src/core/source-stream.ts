@@ -28,6 +28,13 @@ export interface SourceStream {
    * (none for `done`); an extension subscription on a WebSocket is dropped with an `error` op.
    */
   close(code?: 'done' | 'bus_unavailable' | 'forbidden' | 'internal', message?: string): void;
+  /**
+   * Like {@link send} with data already serialized: a source fanning one result out to many
+   * streams serializes it once. `json` must be one JSON value.
+   */
+  sendJson(name: string, json: string): void;
+  /** Monotonic time (the hub clock) since which writes have been blocked on the socket, or `null`. */
+  readonly blockedSince: number | null;
 }
 
 const MESSAGE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -47,6 +54,14 @@ export function sessionStream(session: Session, subscription?: string, end?: () 
       const json = JSON.stringify(data);
       if (json === undefined) throw new TypeError('SourceStream.send: data is not JSON-serializable');
       session.message(name, json, subscription);
+    },
+    sendJson(name: string, json: string): void {
+      if (!MESSAGE_NAME.test(name)) throw new TypeError(`SourceStream.sendJson: "${name}" is not a valid message name`);
+      if (!this.open) return;
+      session.message(name, json, subscription);
+    },
+    get blockedSince() {
+      return session.blockedSinceMono;
     },
     close(code = 'done', message?: string): void {
       if (!this.open) return;

@@ -150,6 +150,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     ...(stats === undefined ? [] : [stats]),
     ...configuredSources(config, {
       stats,
+      metricsRegistry: metrics.registry,
       authorizePublisher: (headers) => requirePublisher(auth.authenticate(headers)),
     }),
     ...(options.sources ?? []),

@@ -10,17 +10,21 @@
  * topics (no snapshots), as documented for state topics.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import { LivegateError } from '../errors.js';
 import { AlertStateSource } from './alerts/alert-state-source.js';
 import { IngestSource } from './alerts/ingest-source.js';
 import { AlertmanagerWatcher } from './alertmanager/watcher-source.js';
 import { DemoSource } from './demo/demo-source.js';
+import { promqlSourceFromConfig } from './promql/from-config.js';
 import type { Source } from './source.js';
 import type { StatsContributor } from './stats/stats-source.js';
 
 /** What {@link configuredSources} needs from the server besides the config. */
 export interface ConfiguredSourceDeps {
+  /** Registry for the `livegate_metric_*` metrics of PromQL streams. Defaults to none. */
+  readonly metricsRegistry?: Registry | undefined;
   /** The `stats_updated` publisher, when stats are on: alert counts are added to it. */
   readonly stats?: { contribute(contributor: StatsContributor): void } | undefined;
   /**
@@ -53,7 +57,9 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
     publishers.push(new AlertmanagerWatcher(config.alertmanagers, { authorize, publishedState }));
   }
   if (config.demo) publishers.push(new DemoSource());
-  if (publishers.length === 0) return [];
+  const promql = promqlSourceFromConfig(config, deps.metricsRegistry);
+  const others: Source[] = promql === null ? [] : [promql];
+  if (publishers.length === 0) return others;
   deps.stats?.contribute(() => ({ ...state.counts() }));
-  return [state, ...publishers];
+  return [state, ...publishers, ...others];
 }
