@@ -125,6 +125,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     ...configuredSources(config, {
       stats,
       authorizePublisher: (headers) => requirePublisher(auth.authenticate(headers)),
+      version: VERSION,
     }),
     ...(options.sources ?? []),
   ];

@@ -15,6 +15,8 @@ import { LivegateError } from '../errors.js';
 import { AlertStateSource } from './alerts/alert-state-source.js';
 import { IngestSource } from './alerts/ingest-source.js';
 import { AlertmanagerWatcher } from './alertmanager/watcher-source.js';
+import { AlertmanagerApiSource } from './alertmanager-api/api-source.js';
+import { AlertmanagerProbesSource } from './alertmanager-api/probes-source.js';
 import { DemoSource } from './demo/demo-source.js';
 import type { Source } from './source.js';
 import type { StatsContributor } from './stats/stats-source.js';
@@ -30,6 +32,8 @@ export interface ConfiguredSourceDeps {
    * everyone otherwise.
    */
   readonly authorizePublisher?: ((headers: IncomingHttpHeaders) => void) | undefined;
+  /** livegate's version, reported by the Alertmanager-compatible `/api/v2/status` without a watched Alertmanager. */
+  readonly version?: string | undefined;
 }
 
 /**
@@ -47,10 +51,19 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
   const publishers: Source[] = [];
   if (config.alerts.ingest)
     publishers.push(new IngestSource({ resolveTimeoutMs: config.alerts.resolveTimeoutMs, authorize }));
-  if (config.alertmanagers.length > 0) publishers.push(new AlertmanagerWatcher(config.alertmanagers, { authorize }));
+  const watcher =
+    config.alertmanagers.length > 0 ? new AlertmanagerWatcher(config.alertmanagers, { authorize }) : undefined;
+  if (watcher !== undefined) publishers.push(watcher);
   if (config.demo) publishers.push(new DemoSource());
   if (publishers.length === 0) return [];
   const state = new AlertStateSource();
   deps.stats?.contribute(() => ({ ...state.counts() }));
-  return [state, ...publishers];
+  // Alertmanager's API v2 over the merged state (amtool, Karma, Grafana); silences go to the watcher's Alertmanagers.
+  const api = new AlertmanagerApiSource({
+    state,
+    watcher,
+    authorize,
+    ...(deps.version === undefined ? {} : { version: deps.version }),
+  });
+  return [state, ...publishers, api, new AlertmanagerProbesSource()];
 }
