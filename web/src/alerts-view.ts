@@ -252,7 +252,7 @@ export class AlertsView {
       });
       group = { el, count, list };
       this.#groups.set(key, group);
-      silence.addEventListener('click', (event) => {
+      silence.addEventListener('click', () => {
         const members = this.#alerts.get().data.alerts.filter((a) => (a.labels?.[label] ?? '') === value);
         this.#actions.silence(matchersFor(commonLabels(members)), `group ${title}`);
       });
