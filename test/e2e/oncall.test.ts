@@ -197,6 +197,11 @@ describe('on-call dashboard', () => {
     await toast.waitFor({ timeout: 2000 });
     await publishEvents(lg, alertDraft('alert_resolved', alert));
     await toast.waitFor({ state: 'detached', timeout: 2000 });
+    // A page opened later still lists it in the 24-hour history, read from the replay window.
+    const later = await open();
+    await later
+      .locator('#alert-history li.alert[data-fingerprint="feed000000000001"][data-state="resolved"]')
+      .waitFor({ state: 'attached', timeout: 5000 });
   });
 
   it('shows the stale-source banner within 5 s of the Alertmanager stopping, never "All quiet"', async () => {

@@ -12,6 +12,7 @@ import type {
   AlertsState,
   HealthState,
   LivegateClient,
+  LivegateEvent,
   SilencesState,
 } from '../../packages/client/src/index.js';
 import { STATE_NAMES, displayState, nameOf, summaryOf, type DisplayState } from './alert-model.js';
@@ -73,27 +74,39 @@ export interface AlertActions {
 export class ResolvedAlerts {
   readonly #items = new Map<string, Item>();
 
+  readonly #onChange: () => void;
+
   constructor(client: LivegateClient, onChange: () => void) {
-    client.on('alert_*', (event) => {
-      const data = event.data as Alert | null;
-      if (event.topic !== 'alerts' || data === null || typeof data !== 'object' || typeof data.fingerprint !== 'string')
-        return;
-      const resolved = event.type === 'alert_resolved' || data.status?.state === 'resolved';
-      if (resolved) {
-        this.#items.delete(data.fingerprint);
-        const alert: Alert = { ...data, status: { ...data.status, state: 'resolved' } };
-        this.#items.set(data.fingerprint, { alert, state: 'resolved', resolvedAt: event.time });
-        if (this.#items.size > HISTORY_LIMIT) this.#items.delete(this.#items.keys().next().value!);
-      } else if (!this.#items.delete(data.fingerprint)) return;
-      onChange();
-    });
+    this.#onChange = onChange;
+    client.on('alert_*', (event) => this.#record(event, true));
+  }
+
+  /** Adds a resolved alert read from the replay window (see `history-backfill.ts`); newer knowledge wins. */
+  backfill(event: LivegateEvent): void {
+    this.#record(event, false);
+  }
+
+  #record(event: LivegateEvent, live: boolean): void {
+    const data = event.data as Alert | null;
+    if (event.topic !== 'alerts' || data === null || typeof data !== 'object' || typeof data.fingerprint !== 'string')
+      return;
+    if (!live && this.#items.has(data.fingerprint)) return;
+    const resolved = event.type === 'alert_resolved' || data.status?.state === 'resolved';
+    if (resolved) {
+      this.#items.delete(data.fingerprint);
+      const alert: Alert = { ...data, status: { ...data.status, state: 'resolved' } };
+      this.#items.set(data.fingerprint, { alert, state: 'resolved', resolvedAt: event.time });
+      if (this.#items.size > HISTORY_LIMIT) this.#items.delete(this.#items.keys().next().value!);
+    } else if (!this.#items.delete(data.fingerprint)) return;
+    this.#onChange();
   }
 
   /** Resolved within the last 24 h, newest first. */
   list(now = Date.now()): Item[] {
     for (const [fp, item] of this.#items)
       if (now - Date.parse(item.resolvedAt ?? item.alert.endsAt) > HISTORY_MS) this.#items.delete(fp);
-    return [...this.#items.values()].reverse();
+    const at = (item: Item): string => item.resolvedAt ?? item.alert.endsAt;
+    return [...this.#items.values()].sort((a, b) => (at(a) < at(b) ? 1 : at(a) > at(b) ? -1 : 0));
   }
 
   /** Forgets one (it fires again). */

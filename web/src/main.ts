@@ -31,6 +31,7 @@ import { BrowserNotifier, Toaster } from './toasts.js';
 import { TopicState } from './topic-state.js';
 import { ACK_MINUTES, countByDisplayState, matchersFor, silenceBody } from './oncall-model.js';
 import { SilenceDialog } from './silence-dialog.js';
+import { backfillResolved } from './history-backfill.js';
 import { createSilence, expireSilence } from './silence-api.js';
 import { matcherText } from './silences-view.js';
 import { readSetting } from './settings.js';
@@ -97,6 +98,9 @@ function start(): void {
   const filterInput = byId<HTMLInputElement>('alert-filter');
 
   const resolved = new ResolvedAlerts(alertsClient, () => schedule(renderAlerts));
+  backfillResolved((event) => resolved.backfill(event), initial.ok ? initial.canonical : '').catch(() => {
+    // The history then starts at page load.
+  });
   const alertsView = new AlertsView(
     {
       groups: byId('alert-groups'),
