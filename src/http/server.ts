@@ -152,6 +152,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       stats,
       metricsRegistry: metrics.registry,
       authorizePublisher: (headers) => requirePublisher(auth.authenticate(headers)),
+      version: VERSION,
     }),
     ...(options.sources ?? []),
   ].map(perCluster);

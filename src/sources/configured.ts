@@ -16,6 +16,8 @@ import { LivegateError } from '../errors.js';
 import { AlertStateSource } from './alerts/alert-state-source.js';
 import { IngestSource } from './alerts/ingest-source.js';
 import { AlertmanagerWatcher } from './alertmanager/watcher-source.js';
+import { AlertmanagerApiSource } from './alertmanager-api/api-source.js';
+import { AlertmanagerProbesSource } from './alertmanager-api/probes-source.js';
 import { DemoSource } from './demo/demo-source.js';
 import { promqlSourceFromConfig } from './promql/from-config.js';
 import type { Source } from './source.js';
@@ -34,6 +36,8 @@ export interface ConfiguredSourceDeps {
    * everyone otherwise.
    */
   readonly authorizePublisher?: ((headers: IncomingHttpHeaders) => void) | undefined;
+  /** livegate's version, reported by the Alertmanager-compatible `/api/v2/status` without a watched Alertmanager. */
+  readonly version?: string | undefined;
 }
 
 /**
@@ -52,14 +56,25 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
   const state = new AlertStateSource();
   if (config.alerts.ingest)
     publishers.push(new IngestSource({ resolveTimeoutMs: config.alerts.resolveTimeoutMs, authorize }));
-  if (config.alertmanagers.length > 0) {
-    const publishedState = () => ({ alerts: state.alerts.values(), silences: state.silences.values() });
-    publishers.push(new AlertmanagerWatcher(config.alertmanagers, { authorize, publishedState }));
-  }
+  const watcher =
+    config.alertmanagers.length > 0
+      ? new AlertmanagerWatcher(config.alertmanagers, {
+          authorize,
+          publishedState: () => ({ alerts: state.alerts.values(), silences: state.silences.values() }),
+        })
+      : undefined;
+  if (watcher !== undefined) publishers.push(watcher);
   if (config.demo) publishers.push(new DemoSource());
   const promql = promqlSourceFromConfig(config, deps.metricsRegistry);
   const others: Source[] = promql === null ? [] : [promql];
   if (publishers.length === 0) return others;
   deps.stats?.contribute(() => ({ ...state.counts() }));
-  return [state, ...publishers, ...others];
+  // Alertmanager's API v2 over the merged state (amtool, Karma, Grafana); silences go to the watcher's Alertmanagers.
+  const api = new AlertmanagerApiSource({
+    state,
+    watcher,
+    authorize,
+    ...(deps.version === undefined ? {} : { version: deps.version }),
+  });
+  return [state, ...publishers, api, new AlertmanagerProbesSource(), ...others];
 }

@@ -75,13 +75,14 @@ describe('dashboard', () => {
       .filter({ hasText: /^[1-9]/ })
       .waitFor();
     await expect.poll(() => page.locator('#stats-updated').textContent()).toMatch(/^Updated/);
-    // The server agrees: one SSE connection from Chromium.
+    // The server agrees: two SSE connections from Chromium, one for alerts (its subscription carries
+    // the label filter as `match`) and one for silences, health and stats.
     const connections = (await (await fetch(`${s.url}/api/v2/connections`)).json()) as {
       connections: { transport: string; userAgent?: string }[];
     };
     expect(
       connections.connections.filter((c) => c.transport === 'sse' && /Chrom/.test(c.userAgent ?? '')),
-    ).toHaveLength(1);
+    ).toHaveLength(2);
     await shot(page, '01-connected-over-sse');
   });
 
@@ -91,6 +92,7 @@ describe('dashboard', () => {
     await waitLive(page, 'sse');
     await page.locator('#alert-groups .empty').waitFor();
 
+    await publishEvents(s, silenceDraft('silence-1', { alertname: 'DiskFull' }, 'disk swap tonight'));
     await publishEvents(
       s,
       alertDraft('alert_firing', {
@@ -106,7 +108,8 @@ describe('dashboard', () => {
     await row.waitFor({ timeout: 1000 });
     expect(Date.now() - published).toBeLessThan(1000);
     await expect.poll(() => row.getAttribute('data-state')).toBe('firing');
-    expect(await page.locator('.sev-group[data-severity="warning"] h3').textContent()).toContain('Warning');
+    // Grouped by alertname by default, with a count.
+    expect(await page.locator('.label-group[data-group="DiskFull"] h3').textContent()).toBe('alertname=DiskFull 1');
     expect(await row.textContent()).toContain('Disk /data is 97% full');
     await expect.poll(() => page.title()).toBe('(1) livegate');
     await shot(page, '02-alert-appears');
@@ -130,7 +133,8 @@ describe('dashboard', () => {
         (el) => (el as HTMLElement & { marked?: boolean }).marked === true && el.classList.contains('flash'),
       ),
     ).toBe(true);
-    expect(await row.textContent()).toContain('Silenced by silence-1');
+    // The silence is named by its author and comment, not by its id.
+    expect(await row.textContent()).toContain('Silenced by oncall@example.com: disk swap tonight');
     expect(await page.title()).toBe('livegate');
     await shot(page, '03-alert-updated-in-place');
 
@@ -143,8 +147,10 @@ describe('dashboard', () => {
         labels: { team: 'db', instance: 'db-1:9100' },
       }),
     );
+    // Resolved alerts move to the collapsible 24-hour history.
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 1000 }).toBe('resolved');
-    expect(await page.locator('button.toggle[data-state="resolved"]').textContent()).toBe('Resolved 1');
+    expect(await page.locator('#alert-history-count').textContent()).toBe('1');
+    expect(await page.locator('#alert-history li.alert[data-fingerprint="aaaa000000000001"]').count()).toBe(1);
   });
 
   it('filters alerts with the server matcher syntax and explains a malformed matcher inline', async () => {
@@ -177,9 +183,8 @@ describe('dashboard', () => {
     await input.fill('{severity="critical",team=~"db|infra"}');
     await expect.poll(() => page.locator('li.alert').count()).toBe(1);
     expect(await alertRow(page, 'bbbb000000000001').isVisible()).toBe(true);
-    expect(await page.locator('#alert-summary').textContent()).toBe(
-      'Showing 1 of 3 alerts matching {severity="critical",team=~"db|infra"}.',
-    );
+    // Filtered by the server: the page only holds the one alert its subscription matches.
+    expect(await page.locator('#alert-summary').textContent()).toBe('Showing 1 of 1 alerts.');
     expect(new URL(page.url()).searchParams.get('filter')).toBe('{severity="critical",team=~"db|infra"}');
 
     await input.fill('{severity="critical",team=~"db|infra"');
@@ -428,7 +433,18 @@ describe('dashboard', () => {
     ] as const) {
       await expect.poll(() => page.locator(`li.alert[data-state="${state}"]`).count()).toBe(count);
     }
-    expect(await page.locator('.sev-group h3').allTextContents()).toEqual(['Critical 2', 'Warning 3', 'Info 1']);
+    expect(await page.locator('#alert-groups .label-group h3').count()).toBe(5);
+    expect(await page.locator('#alert-history-count').textContent()).toBe('1');
+    // Tile and chips count the same way.
+    expect(await page.locator('.tile[data-tile="Alerts firing"] .tile-value').textContent()).toBe('3');
+    expect(await page.locator('button.toggle[data-state="firing"]').textContent()).toBe('Firing 3');
+    expect(await page.locator('.tile[data-tile="Alerts firing"] .tile-sub').textContent()).toBe(
+      '1 silenced · 1 inhibited',
+    );
+    // Inhibitors and silences by name, runbooks as links.
+    expect(await alertRow(page, 'a1a1000000000004').textContent()).toContain(
+      'Inhibited by KubePodCrashLooping (namespace=payments, pod=payments-worker-5d8f7-rt9wd)',
+    );
     await page.locator('#silence-list li[data-id="2b4c7f0e-silence"]').waitFor();
     await page.locator('#health-list li[data-component="ingest"][data-status="degraded"]').waitFor();
     // A few stats updates make lines rather than dots.

@@ -8,6 +8,9 @@ import { h, setText } from './dom.js';
 import { formatNumber, plural } from './format.js';
 import type { SeriesName, StatsHistory } from './stats-model.js';
 
+/** Narrowest time axis, in seconds: a few points still get a readable `hh:mm:ss` axis. */
+const MIN_SPAN_SECONDS = 60;
+
 interface ChartDef {
   readonly id: string;
   readonly title: string;
@@ -114,7 +117,15 @@ export class ChartsView {
         // Legend as a key only: values under the cursor would need the pointer anyway.
         legend: { show: chart.def.series.length > 1, live: false },
         scales: {
-          x: { time: true },
+          // With one or two points uPlot would span years; always show at least the last minute.
+          x: {
+            time: true,
+            range: (_u, min, max) => {
+              const hi = max ?? Date.now() / 1000;
+              const lo = Math.min(min ?? hi, hi - MIN_SPAN_SECONDS);
+              return [lo, hi];
+            },
+          },
           y: { range: (_u, min, max) => [Math.min(0, min ?? 0), Math.max(1, (max ?? 1) * 1.1)] },
         },
         axes: [

@@ -1,7 +1,9 @@
 /**
- * The livegate dashboard: one SDK client for `alerts`, `silences`, `health` and `stats`, the
- * panels that render them, toasts for critical events, and the theme. Served by livegate itself
- * (`src/http/dashboard.ts`), so the client talks to the origin the page came from.
+ * The livegate dashboard: an SDK client for `silences`, `health` and `stats`, and a second one for
+ * `alerts` whose subscription carries the label filter as `match` (server-side filtering; the
+ * other topics must not be filtered by alert labels), the panels that render them, the on-call
+ * actions (silence, acknowledge, expire), toasts for critical events, and the theme. Served by
+ * livegate itself (`src/http/dashboard.ts`), so the clients talk to the origin the page came from.
  */
 import './styles.css';
 import {
@@ -12,8 +14,9 @@ import {
   statsReducer,
   type Alert,
   type ComponentHealth,
+  type LivegateClient,
 } from '../../packages/client/src/index.js';
-import { displayState, nameOf, parseFilter, summaryOf } from './alert-model.js';
+import { nameOf, parseFilter, summaryOf } from './alert-model.js';
 import { AlertsView, ResolvedAlerts } from './alerts-view.js';
 import { ChartsView } from './charts.js';
 import { ConnectionView } from './connection-view.js';
@@ -26,21 +29,38 @@ import { StatsView } from './stats-view.js';
 import { setupTheme } from './theme.js';
 import { BrowserNotifier, Toaster } from './toasts.js';
 import { TopicState } from './topic-state.js';
+import { ACK_MINUTES, countByDisplayState, matchersFor, silenceBody } from './oncall-model.js';
+import { SilenceDialog } from './silence-dialog.js';
+import { backfillResolved } from './history-backfill.js';
+import { createSilence, expireSilence } from './silence-api.js';
+import { matcherText } from './silences-view.js';
+import { readSetting } from './settings.js';
 
 /** Base URL of the server: the directory the page was served from (works behind a path prefix). */
 function serverUrl(): string {
   return new URL('.', window.location.href).href;
 }
 
+/** The `alerts` subscription for a canonical filter (`''` = every alert). */
+function alertsFilter(canonical: string): { topics: string[]; match?: string[] } {
+  return canonical === '' ? { topics: ['alerts'] } : { topics: ['alerts'], match: [canonical] };
+}
+
 function start(): void {
   const client = createClient({
     url: serverUrl(),
-    topics: ['alerts', 'silences', 'health', 'stats'],
+    topics: ['silences', 'health', 'stats'],
     // A dashboard should come back quickly after a server restart; jitter still spreads them out.
     maxReconnectDelayMs: 5000,
   });
+  const initial = parseFilter(new URL(window.location.href).searchParams.get('filter') ?? '');
+  const alertsClient = createClient({
+    url: serverUrl(),
+    ...alertsFilter(initial.ok ? initial.canonical : ''),
+    maxReconnectDelayMs: 5000,
+  });
 
-  const alerts = new TopicState(client, 'alerts', alertsReducer, 'alert_*');
+  const alerts = new TopicState(alertsClient, 'alerts', alertsReducer, 'alert_*');
   const silences = new TopicState(client, 'silences', silencesReducer, 'silence_*');
   const health = new TopicState(client, 'health', healthReducer, 'health_changed');
   const stats = new TopicState(client, 'stats', statsReducer, 'stats_updated');
@@ -72,35 +92,91 @@ function start(): void {
     }, 16);
   };
 
-  const resolved = new ResolvedAlerts(client, () => schedule(renderAlerts));
+  const toaster = new Toaster(byId('toasts'), new BrowserNotifier(byId<HTMLButtonElement>('notify-toggle')));
+  const info = (title: string, body = ''): void => toaster.show({ level: 'info', title, body });
+  const dialog = new SilenceDialog((id) => info('Silence created', `Silence ${id} is active in the Alertmanager.`));
+  const filterInput = byId<HTMLInputElement>('alert-filter');
+
+  const resolved = new ResolvedAlerts(alertsClient, () => schedule(renderAlerts));
+  backfillResolved((event) => resolved.backfill(event), initial.ok ? initial.canonical : '').catch(() => {
+    // The history then starts at page load.
+  });
   const alertsView = new AlertsView(
     {
       groups: byId('alert-groups'),
       toggles: byId('alert-states'),
       summary: byId('alert-summary'),
       status: byId('alerts-status'),
+      banner: byId('source-banner'),
+      groupBy: byId<HTMLInputElement>('alert-group-by'),
+      search: byId<HTMLInputElement>('alert-search'),
+      history: byId<HTMLDetailsElement>('alert-history'),
+      historyCount: byId('alert-history-count'),
+      historyList: byId('alert-history-list'),
     },
-    alerts,
+    { alerts, silences, health },
     resolved,
+    {
+      silence: (matchers, what) => dialog.open(matchers, what),
+      acknowledge: (alert) => {
+        const author = readSetting('livegate.silence.author') ?? 'livegate dashboard';
+        const body = silenceBody(
+          matchersFor(alert.labels ?? {}),
+          ACK_MINUTES,
+          author,
+          `ACK! ${nameOf(alert)} acknowledged from the livegate dashboard`,
+        );
+        createSilence(body).then(
+          () => info(`Acknowledged ${nameOf(alert)}`, `Silenced for ${ACK_MINUTES} minutes.`),
+          (err: unknown) => info(`Could not acknowledge ${nameOf(alert)}`, (err as Error).message),
+        );
+      },
+      filterBy: (name, value) => {
+        const current = parseFilter(filterInput.value);
+        const base = current.ok && current.canonical !== '' ? current.canonical.slice(1, -1) + ',' : '';
+        filterInput.value = `{${base}${name}=${JSON.stringify(value)}}`;
+        filterInput.dispatchEvent(new Event('change'));
+        filterInput.focus();
+      },
+    },
   );
+  const labelNames = byId('alert-label-names');
+  let knownNames = '';
   const renderAlerts = (): void => {
     alertsView.render();
+    const counts = countByDisplayState(alerts.get().data.alerts);
     // The tab title says how many alerts fire (unsuppressed), so a background tab still tells.
-    const firing = alerts.get().data.alerts.filter((a) => displayState(a) === 'firing').length;
-    document.title = firing > 0 ? `(${firing}) livegate` : 'livegate';
+    document.title = counts.firing > 0 ? `(${counts.firing}) livegate` : 'livegate';
+    statsView.render();
+    const names = [...new Set(alerts.get().data.alerts.flatMap((a) => Object.keys(a.labels ?? {})))].sort();
+    if (names.join() !== knownNames) {
+      knownNames = names.join();
+      labelNames.replaceChildren(...names.map((n) => Object.assign(document.createElement('option'), { value: n })));
+    }
   };
   alerts.subscribe(() => schedule(renderAlerts));
 
-  const silencesView = new SilencesView(byId('silence-list'), byId('silences-status'), silences);
+  const silencesView = new SilencesView(byId('silence-list'), byId('silences-status'), silences, (silence) => {
+    expireSilence(silence.id).then(
+      () => info('Silence expired', (silence.matchers ?? []).map(matcherText).join(', ')),
+      (err: unknown) => info('Could not expire the silence', (err as Error).message),
+    );
+  });
   const renderSilences = (): void => silencesView.render();
+  // Rows name the silences that mute them.
   silences.subscribe(() => schedule(renderSilences));
+  silences.subscribe(() => schedule(renderAlerts));
 
   const healthView = new HealthView(byId('health-list'), byId('health-status'), health);
   const renderHealth = (): void => healthView.render();
   health.subscribe(() => schedule(renderHealth));
+  // The stale-source banner follows health.
+  health.subscribe(() => schedule(renderAlerts));
 
   const history = new StatsHistory();
-  const statsView = new StatsView(byId('stats-tiles'), byId('stats-updated'));
+  const statsView = new StatsView(byId('stats-tiles'), byId('stats-updated'), () =>
+    alerts.get().status === 'pending' ? null : countByDisplayState(alerts.get().data.alerts),
+  );
   const charts = new ChartsView(byId('chart-grid'), byId('charts-status'), history);
   const renderStats = (): void => {
     statsView.render(unwrapStats(stats.get().data));
@@ -113,11 +189,15 @@ function start(): void {
     schedule(renderStats);
   });
 
-  setupFilter(alertsView);
+  setupFilter(alertsClient);
   setupTheme(byId<HTMLButtonElement>('theme-toggle'), () => charts.rebuild());
 
-  const toaster = new Toaster(byId('toasts'), new BrowserNotifier(byId<HTMLButtonElement>('notify-toggle')));
-  client.on('alert_firing', (event) => {
+  alertsClient.on('alert_resolved', (event) => {
+    const alert = event.data as Alert | null;
+    if (event.topic === 'alerts' && alert !== null && typeof alert.fingerprint === 'string')
+      toaster.close(`alert:${alert.fingerprint}`);
+  });
+  alertsClient.on('alert_firing', (event) => {
     const alert = event.data as Alert | null;
     const severity = (alert?.labels?.severity ?? event.labels.severity ?? '').toLowerCase();
     if (event.topic !== 'alerts' || severity !== 'critical' || alert === null) return;
@@ -139,14 +219,15 @@ function start(): void {
       body: change.detail ?? '',
     });
   });
-  client.on('reset', ({ reason }) => {
-    toaster.show({
-      level: 'info',
-      key: 'reset',
-      title: 'Stream reset: reloading state',
-      body: `The server could not resume this page's stream (${reason}); current state follows.`,
+  for (const c of [client, alertsClient])
+    c.on('reset', ({ reason }) => {
+      toaster.show({
+        level: 'info',
+        key: 'reset',
+        title: 'Stream reset: reloading state',
+        body: `The server could not resume this page's stream (${reason}); current state follows.`,
+      });
     });
-  });
 
   // Ages ("for 3m 05s", "ends in 2h") and per-second figures, on one timer.
   const tick = (): void => {
@@ -162,13 +243,18 @@ function start(): void {
   tick();
 }
 
-/** The filter box: parses as you type, explains a malformed matcher inline, keeps it in the URL. */
-function setupFilter(view: AlertsView): void {
+/**
+ * The filter box: parses as you type, explains a malformed matcher inline, keeps it in the URL, and
+ * sends it to the server as the `alerts` subscription's `match`.
+ */
+function setupFilter(alertsClient: LivegateClient): void {
   const form = byId<HTMLFormElement>('alert-filter-form');
   const input = byId<HTMLInputElement>('alert-filter');
   const error = byId('alert-filter-error');
   const clear = byId<HTMLButtonElement>('alert-filter-clear');
   let timer = 0;
+  let sent = parseFilter(input.value);
+  let sentCanonical = sent.ok ? sent.canonical : '';
   const apply = (): void => {
     const text = input.value;
     const parsed = parseFilter(text);
@@ -176,7 +262,14 @@ function setupFilter(view: AlertsView): void {
       input.removeAttribute('aria-invalid');
       error.hidden = true;
       setText(error, '');
-      view.setFilter(parsed);
+      if (parsed.canonical !== sentCanonical) {
+        sentCanonical = parsed.canonical;
+        alertsClient.setFilter(alertsFilter(parsed.canonical)).catch((err: unknown) => {
+          input.setAttribute('aria-invalid', 'true');
+          error.hidden = false;
+          setText(error, `The server refused the filter: ${(err as Error).message}`);
+        });
+      }
     } else {
       input.setAttribute('aria-invalid', 'true');
       error.hidden = false;
@@ -188,9 +281,15 @@ function setupFilter(view: AlertsView): void {
     history.replaceState(null, '', url);
   };
   input.value = new URL(window.location.href).searchParams.get('filter') ?? '';
+  sent = parseFilter(input.value);
+  sentCanonical = sent.ok ? sent.canonical : '';
   input.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = window.setTimeout(apply, 150);
+    timer = window.setTimeout(apply, 300);
+  });
+  input.addEventListener('change', () => {
+    clearTimeout(timer);
+    apply();
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -208,7 +307,7 @@ function setupFilter(view: AlertsView): void {
       apply();
     }
   });
-  if (input.value !== '') apply();
+  if (!sent.ok) apply();
 }
 
 function labelLine(labels: Readonly<Record<string, string>> | undefined): string {

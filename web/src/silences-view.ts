@@ -17,12 +17,20 @@ export class SilencesView {
   readonly #silences: TopicState<SilencesState>;
   readonly #rows = new Map<string, { el: HTMLLIElement; signature: string }>();
   readonly #empty = h('li', { class: 'empty' });
+  readonly #onExpire: (silence: Silence) => void;
   #populated = false;
 
-  constructor(list: HTMLElement, status: HTMLElement, silences: TopicState<SilencesState>) {
+  /** @param onExpire - called when the user asks to expire a silence. */
+  constructor(
+    list: HTMLElement,
+    status: HTMLElement,
+    silences: TopicState<SilencesState>,
+    onExpire: (silence: Silence) => void = () => {},
+  ) {
     this.#list = list;
     this.#status = status;
     this.#silences = silences;
+    this.#onExpire = onExpire;
   }
 
   render(): void {
@@ -69,6 +77,13 @@ export class SilencesView {
         'data-suffix': '',
         title: formatTime(when),
       });
+      const expire = h(
+        'button',
+        { type: 'button', class: 'ghost silence-expire' },
+        'Expire',
+        h('span', { class: 'visually-hidden' }, ` silence ${(s.matchers ?? []).map(matcherText).join(', ')}`),
+      );
+      expire.addEventListener('click', () => this.#onExpire(s));
       fill(
         row.el,
         h(
@@ -83,6 +98,7 @@ export class SilencesView {
         ),
         s.comment ? h('p', { class: 'silence-comment' }, s.comment) : null,
         h('p', { class: 'silence-meta' }, s.createdBy ? `by ${s.createdBy} · ` : '', age),
+        h('div', { class: 'silence-actions' }, expire),
       );
       renderAge(age);
       if (changed) flash(row.el);

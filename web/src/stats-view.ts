@@ -3,10 +3,13 @@ import { h, setText } from './dom.js';
 import { ageMs, formatBytes, formatDuration, formatNumber, plural } from './format.js';
 import type { Stats } from './stats-model.js';
 
+/** Alert counts by display state, from the dashboard's own alert state (see `countByDisplayState`). */
+export type AlertTileCounts = Readonly<Record<'firing' | 'silenced' | 'inhibited', number>>;
+
 interface Tile {
   readonly label: string;
-  readonly value: (s: Stats) => string;
-  readonly sub?: (s: Stats) => string;
+  readonly value: (s: Stats, alerts: AlertTileCounts | null) => string;
+  readonly sub?: (s: Stats, alerts: AlertTileCounts | null) => string;
   /** Shown only when the payload has the field (alert counts need an alert source). */
   readonly when?: (s: Stats) => boolean;
 }
@@ -36,11 +39,14 @@ const TILES: readonly Tile[] = [
     sub: (s) => `p95 ${formatNumber(s.latencyMs?.p95)} · p99 ${formatNumber(s.latencyMs?.p99)} ms`,
   },
   {
+    // The same counts as the alert panel's chips (one definition: `countByDisplayState`), so the
+    // tile and the chips never disagree; firing means not silenced and not inhibited.
     label: 'Alerts firing',
-    value: (s) => formatNumber(s.alerts?.firing),
-    // The server counts suppressed alerts as firing (they are, just muted).
-    sub: (s) =>
-      `${formatNumber(s.alerts?.byState?.active ?? 0)} active · ${formatNumber(s.alerts?.byState?.suppressed ?? 0)} suppressed`,
+    value: (s, a) => formatNumber(a?.firing ?? s.alerts?.byState?.active),
+    sub: (s, a) =>
+      a === null
+        ? `${formatNumber(s.alerts?.byState?.suppressed ?? 0)} suppressed`
+        : `${formatNumber(a.silenced)} silenced · ${formatNumber(a.inhibited)} inhibited`,
     when: (s) => s.alerts !== undefined,
   },
   {
@@ -61,16 +67,20 @@ export class StatsView {
   readonly #root: HTMLElement;
   readonly #updated: HTMLElement;
   readonly #tiles = new Map<string, { el: HTMLElement; value: HTMLElement; sub: HTMLElement }>();
+  readonly #alertCounts: () => AlertTileCounts | null;
   #stats: Stats | null = null;
 
-  constructor(root: HTMLElement, updated: HTMLElement) {
+  /** @param alertCounts - the alert panel's counts, or `null` before alert state arrived. */
+  constructor(root: HTMLElement, updated: HTMLElement, alertCounts: () => AlertTileCounts | null = () => null) {
     this.#root = root;
     this.#updated = updated;
+    this.#alertCounts = alertCounts;
   }
 
-  render(stats: Stats | null): void {
+  render(stats: Stats | null = this.#stats): void {
     this.#stats = stats;
     if (stats === null) return;
+    const counts = this.#alertCounts();
     for (const tile of TILES) {
       let el = this.#tiles.get(tile.label);
       const show = tile.when?.(stats) ?? true;
@@ -86,8 +96,8 @@ export class StatsView {
         this.#root.append(el.el);
       }
       el.el.hidden = !show;
-      setText(el.value, tile.value(stats));
-      setText(el.sub, tile.sub?.(stats) ?? '');
+      setText(el.value, tile.value(stats, counts));
+      setText(el.sub, tile.sub?.(stats, counts) ?? '');
     }
     this.tick();
   }

@@ -94,6 +94,12 @@ export class Toaster {
     this.#refresh();
   }
 
+  /** Removes the toast shown with `key` (e.g. `alert:<fingerprint>` when the alert resolves), if any. */
+  close(key: string): void {
+    for (const toast of this.#list.querySelectorAll<HTMLElement>('.toast'))
+      if (toast.dataset.key === key) this.#dismiss(toast);
+  }
+
   /** Removes every toast. */
   dismissAll(): void {
     const hadFocus = this.#region.contains(document.activeElement);

@@ -100,6 +100,12 @@ export const ERROR_CATALOGUE = {
     message: 'Prometheus refused the query; it is retried at the next interval',
   },
   bus_unavailable: { status: 503, retry: true, message: 'event bus is unavailable' },
+  not_implemented: {
+    status: 501,
+    retry: false,
+    message: 'this needs a watched Alertmanager; alerts that only came through the ingest cannot be silenced',
+  },
+  upstream_error: { status: 502, retry: true, message: 'the Alertmanager did not answer usefully' },
   internal: { status: 500, closeCode: 1011, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -23,8 +23,21 @@ export class AlertmanagerRequestError extends Error {
 export interface AlertmanagerApi {
   /** GETs `path` (e.g. `/api/v2/alerts`) and resolves with the decoded JSON. */
   getJson(path: string, signal: AbortSignal): Promise<unknown>;
+  /**
+   * Sends a write (`POST /api/v2/silences`, `DELETE /api/v2/silence/{id}`) with a JSON body and
+   * resolves with the status and body as answered, whatever the status; rejects with an
+   * {@link AlertmanagerRequestError} only when no answer came.
+   */
+  send(method: 'POST' | 'DELETE', path: string, body: unknown, signal: AbortSignal): Promise<AlertmanagerAnswer>;
   /** Releases kept-alive connections. Idempotent. */
   close(): void;
+}
+
+/** An Alertmanager's answer to {@link AlertmanagerApi.send}. */
+export interface AlertmanagerAnswer {
+  readonly status: number;
+  /** The body, as text (Alertmanager answers JSON, or plain text for some errors). */
+  readonly text: string;
 }
 
 /** Options of {@link HttpAlertmanagerClient}. */
@@ -116,6 +129,30 @@ export class HttpAlertmanagerClient implements AlertmanagerApi {
   }
 
   async getJson(path: string, signal: AbortSignal): Promise<unknown> {
+    const { status, text } = await this.#request('GET', path, undefined, signal);
+    if (status !== 200) {
+      // The status alone keeps the detail stable; the body start helps with 401/403/404.
+      throw new AlertmanagerRequestError(
+        `GET ${path}: answered HTTP ${status}${text.trim() === '' ? '' : `: ${JSON.stringify(text.trim().slice(0, 120))}`}`,
+      );
+    }
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new AlertmanagerRequestError(`GET ${path}: answer is not JSON (${(err as Error).message.slice(0, 120)})`);
+    }
+  }
+
+  async send(method: 'POST' | 'DELETE', path: string, body: unknown, signal: AbortSignal): Promise<AlertmanagerAnswer> {
+    return this.#request(method, path, body === undefined ? undefined : JSON.stringify(body), signal);
+  }
+
+  async #request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<AlertmanagerAnswer> {
     const url = `${this.#target.url}${path}`;
     const authorization = await authorizationHeader(this.#target.auth);
     const headers: Record<string, string> = {
@@ -123,10 +160,11 @@ export class HttpAlertmanagerClient implements AlertmanagerApi {
       'user-agent': 'livegate-alertmanager-watcher',
     };
     if (authorization !== undefined) headers['authorization'] = authorization;
+    if (body !== undefined) headers['content-type'] = 'application/json';
     const request = this.#https ? httpsRequest : httpRequest;
-    return new Promise<unknown>((resolve, reject) => {
-      const fail = (message: string): void => reject(new AlertmanagerRequestError(`GET ${path}: ${message}`));
-      const req = request(url, { method: 'GET', headers, agent: this.#agent, signal }, (res: IncomingMessage) => {
+    return new Promise<AlertmanagerAnswer>((resolve, reject) => {
+      const fail = (message: string): void => reject(new AlertmanagerRequestError(`${method} ${path}: ${message}`));
+      const req = request(url, { method, headers, agent: this.#agent, signal }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -139,25 +177,10 @@ export class HttpAlertmanagerClient implements AlertmanagerApi {
           chunks.push(chunk);
         });
         res.on('error', (err) => fail(describeNetworkError(signal.aborted ? signal.reason : err)));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status !== 200) {
-            // The status alone keeps the detail stable; the body start helps with 401/403/404.
-            fail(
-              `answered HTTP ${status}${text.trim() === '' ? '' : `: ${JSON.stringify(text.trim().slice(0, 120))}`}`,
-            );
-            return;
-          }
-          try {
-            resolve(JSON.parse(text));
-          } catch (err) {
-            fail(`answer is not JSON (${(err as Error).message.slice(0, 120)})`);
-          }
-        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       });
       req.on('error', (err) => fail(describeNetworkError(signal.aborted ? signal.reason : err)));
-      req.end();
+      req.end(body);
     });
   }
 

@@ -121,6 +121,8 @@ export class AlertmanagerWatcher implements Source {
   #running: Promise<void> | undefined;
   #stopped = false;
   #rounds = 0;
+  /** Callers of {@link refresh} waiting for the next round to start. */
+  #waiting: (() => void)[] = [];
 
   constructor(targets: readonly AlertmanagerTarget[], options: AlertmanagerWatcherOptions = {}) {
     if (targets.length === 0)
@@ -205,6 +207,7 @@ export class AlertmanagerWatcher implements Source {
     this.#timer = undefined;
     this.#abort.abort(new Error('watcher stopped'));
     await this.#running;
+    for (const resolve of this.#waiting.splice(0)) resolve();
     for (const state of this.#states.values()) state.api?.close();
   }
 
@@ -213,6 +216,38 @@ export class AlertmanagerWatcher implements Source {
     if (!this.#states.has(name)) throw new TypeError(`AlertmanagerWatcher: no Alertmanager named "${name}"`);
     this.#requested.add(name);
     this.#kick();
+  }
+
+  /**
+   * Asks for a round of one Alertmanager and resolves once a round that started after this call
+   * has published (or the watcher stopped). Used after a write (a silence) so the change reaches
+   * subscribers without waiting for the poll interval.
+   */
+  refresh(name: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.#stopped || this.#ctx === undefined) return resolve();
+      this.#waiting.push(resolve);
+      this.trigger(name);
+    });
+  }
+
+  /** The API client of a watched Alertmanager (after start), for writes passed through. */
+  apiOf(name: string): AlertmanagerApi | undefined {
+    return this.#states.get(name)?.api;
+  }
+
+  /**
+   * The freshest copy of an alert as the watched Alertmanagers last answered it (latest
+   * `updatedAt` wins), or `undefined`. Published events carry the alert as it was when its state
+   * changed; this has its current `endsAt`, `updatedAt`, annotations and receivers.
+   */
+  latest(fp: string): AmAlert | undefined {
+    let best: AmAlert | undefined;
+    for (const state of this.#states.values()) {
+      const alert = state.lastAlerts.get(fp);
+      if (alert !== undefined && (best === undefined || alert.updatedAt > best.updatedAt)) best = alert;
+    }
+    return best;
   }
 
   /** Resolves when no round is running (for tests). */
@@ -257,10 +292,13 @@ export class AlertmanagerWatcher implements Source {
   #run(): void {
     this.#timer = undefined;
     if (this.#stopped || this.#running !== undefined) return;
+    const waiting = this.#waiting;
+    this.#waiting = [];
     this.#running = this.#round()
       .catch((err: unknown) => this.#ctx?.log.error({ err }, 'alertmanager watch round failed'))
       .finally(() => {
         this.#running = undefined;
+        for (const resolve of waiting) resolve();
         this.#schedule();
       });
   }

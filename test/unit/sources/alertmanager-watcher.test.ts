@@ -55,6 +55,11 @@ class FakeAlertmanager implements AlertmanagerApi {
   gate: Promise<void> | undefined;
   closed = false;
 
+  async send(method: string, path: string): Promise<{ status: number; text: string }> {
+    this.requests.push(`${method} ${path}`);
+    return { status: 200, text: '{}' };
+  }
+
   async getJson(path: string): Promise<unknown> {
     this.requests.push(path);
     this.inFlight += 1;

@@ -7,6 +7,8 @@ import { IngestSource } from '../../../src/sources/alerts/ingest-source.js';
 import { AlertmanagerWatcher } from '../../../src/sources/alertmanager/watcher-source.js';
 import { configuredSources } from '../../../src/sources/configured.js';
 import { DemoSource } from '../../../src/sources/demo/demo-source.js';
+import { AlertmanagerApiSource } from '../../../src/sources/alertmanager-api/api-source.js';
+import { AlertmanagerProbesSource } from '../../../src/sources/alertmanager-api/probes-source.js';
 import type { StatsContributor } from '../../../src/sources/stats/stats-source.js';
 import { stamp } from './stamp.js';
 
@@ -31,9 +33,14 @@ function alert(fp: string, severity: string | undefined, state: LiveAlert['statu
 }
 
 describe('configuredSources', () => {
-  it('builds the ingest by default, after the one owner of the alerts and silences state topics', () => {
+  it('builds the ingest by default, after the one owner of the alerts and silences state topics, with the Alertmanager API', () => {
     const { sources, contributors } = build({});
-    expect(sources.map((s) => s.constructor)).toEqual([AlertStateSource, IngestSource]);
+    expect(sources.map((s) => s.constructor)).toEqual([
+      AlertStateSource,
+      IngestSource,
+      AlertmanagerApiSource,
+      AlertmanagerProbesSource,
+    ]);
     expect(sources[0]!.reducers!.map((r) => r.topic)).toEqual(['alerts', 'silences']);
     expect(sources.slice(1).every((s) => s.reducers === undefined)).toBe(true);
     expect(contributors).toHaveLength(1);
@@ -46,6 +53,8 @@ describe('configuredSources', () => {
       IngestSource,
       AlertmanagerWatcher,
       DemoSource,
+      AlertmanagerApiSource,
+      AlertmanagerProbesSource,
     ]);
     expect(sources.flatMap((s) => s.reducers ?? []).map((r) => r.topic)).toEqual(['alerts', 'silences']);
   });
