@@ -5,7 +5,7 @@
  * relayed.
  */
 import { z } from 'zod';
-import { LABEL_NAME_PATTERN, MAX_LABEL_NAME_LENGTH, MAX_LABEL_VALUE_LENGTH } from '../../core/names.js';
+import { LABEL_NAME_PATTERN, MAX_LABEL_NAME_LENGTH, MAX_LABEL_VALUE_LENGTH } from '@livegate/protocol';
 import { LivegateError } from '../../errors.js';
 
 /** Largest `POST /api/v2/silences` body, in bytes. */
