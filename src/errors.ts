@@ -79,6 +79,23 @@ export const ERRORS = {
     retry: false,
     message: 'the dashboard is not built; run `npm run build`, then restart livegate',
   },
+  invalid_promql: { status: 400, retry: false, message: 'query is not valid PromQL' },
+  promql_forbidden: {
+    status: 403,
+    retry: false,
+    message: 'the query cannot be limited to the namespaces this principal may read',
+  },
+  too_many_metric_streams: { status: 503, retry: true, message: 'metric stream limit reached; retry later' },
+  prometheus_unavailable: {
+    status: 502,
+    retry: true,
+    message: 'Prometheus did not answer; the query is retried at the next interval',
+  },
+  prometheus_query_failed: {
+    status: 422,
+    retry: true,
+    message: 'Prometheus refused the query; it is retried at the next interval',
+  },
   bus_unavailable: { status: 503, retry: true, message: 'event bus is unavailable' },
   internal: { status: 500, closeCode: 1011, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;
