@@ -10,6 +10,8 @@ import type { Config, ConfigInput } from '../config/schema.js';
 import { Hub } from '../core/hub.js';
 import { HealthReducer } from '../sources/health/health-reducer.js';
 import { HealthReporter } from '../sources/health/health-reporter.js';
+import { WEBHOOK_PATH } from '../sources/alertmanager/watcher-source.js';
+import { INGEST_PATH } from '../sources/alerts/ingest-source.js';
 import { configuredSources } from '../sources/configured.js';
 import type { Source, SourceContext } from '../sources/source.js';
 import { StatsSource } from '../sources/stats/stats-source.js';
@@ -23,6 +25,9 @@ import { ClientIpResolver } from './client-ip.js';
 import { ConnectionLimiter } from './connection-limiter.js';
 import { registerDashboard } from './dashboard.js';
 import { installErrorHandling } from './error-handler.js';
+import { AlertmanagerMetrics } from './alertmanager-metrics.js';
+import { buildInfo } from './build-info.js';
+import { instrumentEndpoints, type InstrumentedEndpoint } from './endpoint-metrics.js';
 import { Metrics } from './metrics.js';
 import { OriginPolicy } from './origin-policy.js';
 import { registerConnectionRoutes } from './routes/connections.js';
@@ -65,6 +70,19 @@ export interface LivegateServer {
   close(): Promise<void>;
 }
 
+const INGEST_ENDPOINT: InstrumentedEndpoint = {
+  method: 'POST',
+  path: INGEST_PATH,
+  prefix: 'livegate_alert_ingest',
+  what: `alert ingest (POST ${INGEST_PATH})`,
+};
+const WEBHOOK_ENDPOINT: InstrumentedEndpoint = {
+  method: 'POST',
+  path: WEBHOOK_PATH,
+  prefix: 'livegate_alertmanager_webhook',
+  what: `Alertmanager webhook (POST ${WEBHOOK_PATH})`,
+};
+
 /** The package version, read once. */
 export const VERSION: string = (() => {
   // `dist/src/http/server.js` when built, `src/http/server.ts` when run from source (tests, tsx).
@@ -86,7 +104,7 @@ export const VERSION: string = (() => {
 export async function startLivegate(options: LivegateOptions = {}): Promise<LivegateServer> {
   const config = options.config ?? loadConfig(options.overrides === undefined ? {} : { overrides: options.overrides });
   const log = options.logger ?? pino({ level: config.log.level, base: { service: 'livegate' } });
-  const metrics = new Metrics();
+  const metrics = new Metrics(buildInfo(VERSION));
   const hub = new Hub({
     bus: options.bus ?? new MemoryBus(),
     window: config.replay,
@@ -100,7 +118,13 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     config.stats.intervalMs > 0 ? new StatsSource(hub, metrics, { intervalMs: config.stats.intervalMs }) : undefined;
   const sources: Source[] = [
     ...(stats === undefined ? [] : [stats]),
-    ...configuredSources(config, { stats }),
+    ...configuredSources(config, {
+      stats,
+      watchTelemetry: new AlertmanagerMetrics(
+        metrics.registry,
+        config.alertmanagers.map((target) => target.name),
+      ),
+    }),
     ...(options.sources ?? []),
   ];
   for (const source of sources) for (const reducer of source.reducers ?? []) hub.registerState(reducer);
@@ -152,6 +176,10 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   });
   installErrorHandling(app, config.limits.retryAfterSeconds, log);
   installSecurityHeaders(app, false);
+  instrumentEndpoints(app, metrics.registry, [
+    ...(config.alerts.ingest ? [INGEST_ENDPOINT] : []),
+    ...(config.alertmanagers.length > 0 ? [WEBHOOK_ENDPOINT] : []),
+  ]);
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origins.allows(origin, undefined)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],

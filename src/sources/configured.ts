@@ -13,6 +13,7 @@ import type { Config } from '../config/schema.js';
 import { Authenticator, requirePublisher } from '../http/auth.js';
 import { AlertStateSource } from './alerts/alert-state-source.js';
 import { IngestSource } from './alerts/ingest-source.js';
+import type { WatchTelemetry } from './alertmanager/watch-telemetry.js';
 import { AlertmanagerWatcher } from './alertmanager/watcher-source.js';
 import { DemoSource } from './demo/demo-source.js';
 import type { Source } from './source.js';
@@ -22,6 +23,8 @@ import type { StatsContributor } from './stats/stats-source.js';
 export interface ConfiguredSourceDeps {
   /** The `stats_updated` publisher, when stats are on: alert counts are added to it. */
   readonly stats?: { contribute(contributor: StatsContributor): void } | undefined;
+  /** Receives the Alertmanager watcher's poll outcomes (metrics). Defaults to none. */
+  readonly watchTelemetry?: WatchTelemetry;
 }
 
 /**
@@ -36,7 +39,13 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
   const publishers: Source[] = [];
   if (config.alerts.ingest)
     publishers.push(new IngestSource({ resolveTimeoutMs: config.alerts.resolveTimeoutMs, authorize }));
-  if (config.alertmanagers.length > 0) publishers.push(new AlertmanagerWatcher(config.alertmanagers, { authorize }));
+  if (config.alertmanagers.length > 0)
+    publishers.push(
+      new AlertmanagerWatcher(config.alertmanagers, {
+        authorize,
+        telemetry: deps.watchTelemetry,
+      }),
+    );
   if (config.demo) publishers.push(new DemoSource());
   if (publishers.length === 0) return [];
   const state = new AlertStateSource();
