@@ -94,7 +94,7 @@ export function scrapeGauges(
             if (line.startsWith('#')) continue;
             const metric = line.slice(0, Math.min(...[line.indexOf(' '), line.indexOf('{')].filter((i) => i >= 0)));
             for (const n of names) {
-              // Accept a namespace prefix (livegate exports `livegate_nodejs_heap_size_used_bytes`).
+              // Accept a namespace prefix too (livegate up to 0.1.0 exported `livegate_nodejs_heap_size_used_bytes`).
               if (out[n] === undefined && (metric === n || metric.endsWith(`_${n}`))) {
                 const v = Number(line.slice(line.lastIndexOf(' ') + 1));
                 if (!Number.isNaN(v)) out[n] = v;

@@ -83,15 +83,18 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
     });
     return;
   }
-  await app.register(fastifyStatic, {
-    root,
-    prefix: '/',
-    // One route per file found now, instead of `/*`: unknown paths stay livegate's JSON 404.
-    wildcard: false,
-    index: 'index.html',
-    decorateReply: false,
-    cacheControl: false,
-    dotfiles: 'ignore',
-    setHeaders: (reply) => setSecurityHeaders(reply),
+  // An encapsulated scope, so the security headers hook covers exactly the dashboard's files.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (_request, reply) => setSecurityHeaders(reply));
+    await scope.register(fastifyStatic, {
+      root,
+      prefix: '/',
+      // One route per file found now, instead of `/*`: unknown paths stay livegate's JSON 404.
+      wildcard: false,
+      index: 'index.html',
+      decorateReply: false,
+      cacheControl: false,
+      dotfiles: 'ignore',
+    });
   });
 }

@@ -1,10 +1,13 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LiveEvent } from '../core/event.js';
 import type { Hub, HubObserver } from '../core/hub.js';
 import type { Outbound, TransportKind } from '../core/outbound.js';
+import type { BuildInfo } from './build-info.js';
+import { registerDefaultMetrics } from './default-metrics.js';
 
 /**
- * Prometheus metrics, every one named `livegate_…`, fed by the hub through {@link HubObserver}.
+ * Prometheus metrics: livegate's own (`livegate_…`), fed by the hub through {@link HubObserver},
+ * `livegate_build_info`, and the standard unprefixed process and Node.js metrics.
  * Per-delivery work is one histogram observation; counters are bumped once per flush.
  */
 /** Size of the latency reservoir per stats period. */
@@ -33,9 +36,18 @@ export class Metrics implements HubObserver {
   droppedCount = 0;
   slowConsumerCount = 0;
 
-  constructor() {
+  /** @param build labels of `livegate_build_info`; without it the metric is not registered. */
+  constructor(build?: BuildInfo) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'livegate_' });
+    registerDefaultMetrics(this.registry);
+    if (build !== undefined) {
+      new Gauge({
+        name: 'livegate_build_info',
+        help: 'Always 1; the labels say which build is running: package version, git revision, Node.js version.',
+        labelNames: ['version', 'revision', 'node'],
+        registers,
+      }).set({ version: build.version, revision: build.revision, node: build.node }, 1);
+    }
     this.connections = new Gauge({
       name: 'livegate_connections',
       help: 'Open connections by transport.',

@@ -14,6 +14,8 @@ import { Hub } from '../core/hub.js';
 import { TimerWheel } from '../core/timer-wheel.js';
 import { HealthReducer } from '../sources/health/health-reducer.js';
 import { HealthReporter } from '../sources/health/health-reporter.js';
+import { WEBHOOK_PATH } from '../sources/alertmanager/watcher-source.js';
+import { INGEST_PATH } from '../sources/alerts/ingest-source.js';
 import { configuredSources } from '../sources/configured.js';
 import { LeasedSource } from '../sources/leased-source.js';
 import type { Source, SourceContext } from '../sources/source.js';
@@ -30,6 +32,9 @@ import { ConnectionLimiter } from './connection-limiter.js';
 import { registerDashboard } from './dashboard.js';
 import { registerSourceRoutes } from './source-routes.js';
 import { installErrorHandling } from './error-handler.js';
+import { AlertmanagerMetrics } from './alertmanager-metrics.js';
+import { buildInfo } from './build-info.js';
+import { instrumentEndpoints, type InstrumentedEndpoint } from './endpoint-metrics.js';
 import { Metrics } from './metrics.js';
 import { OriginPolicy } from './origin-policy.js';
 import { registerConnectionRoutes } from './routes/connections.js';
@@ -74,6 +79,19 @@ export interface LivegateServer {
   close(): Promise<void>;
 }
 
+const INGEST_ENDPOINT: InstrumentedEndpoint = {
+  method: 'POST',
+  path: INGEST_PATH,
+  prefix: 'livegate_alert_ingest',
+  what: `alert ingest (POST ${INGEST_PATH})`,
+};
+const WEBHOOK_ENDPOINT: InstrumentedEndpoint = {
+  method: 'POST',
+  path: WEBHOOK_PATH,
+  prefix: 'livegate_alertmanager_webhook',
+  what: `Alertmanager webhook (POST ${WEBHOOK_PATH})`,
+};
+
 /** The package version, read once. */
 export const VERSION: string = (() => {
   // `dist/src/http/server.js` when built, `src/http/server.ts` when run from source (tests, tsx).
@@ -98,7 +116,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const log = (options.logger ?? pino({ level: config.log.level, base: { service: 'livegate' } })).child({
     node: nodeId,
   });
-  const metrics = new Metrics();
+  const metrics = new Metrics(buildInfo(VERSION));
   metrics.registry.setDefaultLabels({ node: nodeId });
   const onError = (err: unknown, context: string): void => log.error({ err }, `${context} failed`);
   const timers =
@@ -153,6 +171,10 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       metricsRegistry: metrics.registry,
       authorizePublisher: (headers) => requirePublisher(auth.authenticate(headers)),
       version: VERSION,
+      watchTelemetry: new AlertmanagerMetrics(
+        metrics.registry,
+        config.alertmanagers.map((target) => target.name),
+      ),
     }),
     ...(options.sources ?? []),
   ].map(perCluster);
@@ -207,6 +229,10 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   });
   installErrorHandling(app, config.limits.retryAfterSeconds, log);
   installSecurityHeaders(app, false);
+  instrumentEndpoints(app, metrics.registry, [
+    ...(config.alerts.ingest ? [INGEST_ENDPOINT] : []),
+    ...(config.alertmanagers.length > 0 ? [WEBHOOK_ENDPOINT] : []),
+  ]);
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origins.allows(origin, undefined)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],

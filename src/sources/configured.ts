@@ -15,6 +15,7 @@ import type { Config } from '../config/schema.js';
 import { LivegateError } from '../errors.js';
 import { AlertStateSource } from './alerts/alert-state-source.js';
 import { IngestSource } from './alerts/ingest-source.js';
+import type { WatchTelemetry } from './alertmanager/watch-telemetry.js';
 import { AlertmanagerWatcher } from './alertmanager/watcher-source.js';
 import { AlertmanagerApiSource } from './alertmanager-api/api-source.js';
 import { AlertmanagerProbesSource } from './alertmanager-api/probes-source.js';
@@ -38,6 +39,8 @@ export interface ConfiguredSourceDeps {
   readonly authorizePublisher?: ((headers: IncomingHttpHeaders) => void) | undefined;
   /** livegate's version, reported by the Alertmanager-compatible `/api/v2/status` without a watched Alertmanager. */
   readonly version?: string | undefined;
+  /** Receives the Alertmanager watcher's poll outcomes (metrics). Defaults to none. */
+  readonly watchTelemetry?: WatchTelemetry;
 }
 
 /**
@@ -61,6 +64,7 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
       ? new AlertmanagerWatcher(config.alertmanagers, {
           authorize,
           publishedState: () => ({ alerts: state.alerts.values(), silences: state.silences.values() }),
+          ...(deps.watchTelemetry === undefined ? {} : { telemetry: deps.watchTelemetry }),
         })
       : undefined;
   if (watcher !== undefined) publishers.push(watcher);

@@ -36,6 +36,7 @@ import { AlertmanagerRequestError, HttpAlertmanagerClient, type AlertmanagerApi 
 import { alertmanagerSource, MultiOriginAlerts, MultiOriginSilences } from './diff.js';
 import { parseWebhookPayload } from './webhook-payload.js';
 import type { AlertmanagerTarget } from '../../config/alertmanagers.js';
+import { NO_WATCH_TELEMETRY, type WatchTelemetry } from './watch-telemetry.js';
 
 /** Path of the webhook receiver. */
 export const WEBHOOK_PATH = '/api/v2/webhooks/alertmanager';
@@ -58,6 +59,8 @@ export interface AlertmanagerWatcherOptions {
    * leader in a cluster) or a restarted watcher publishes only what changed since. Defaults to none.
    */
   readonly publishedState?: () => { alerts: Iterable<LiveAlert>; silences: Iterable<Silence> };
+  /** Receives each Alertmanager's poll outcome (requests, errors, duration) for metrics. Defaults to none. */
+  readonly telemetry?: WatchTelemetry;
 }
 
 /** Defaults of {@link AlertmanagerWatcherOptions}. */
@@ -114,6 +117,7 @@ export class AlertmanagerWatcher implements Source {
   readonly #recoveryGraceMs: number;
   readonly #webhookBodyLimitBytes: number;
   readonly #publishedState: AlertmanagerWatcherOptions['publishedState'];
+  readonly #telemetry: WatchTelemetry;
   readonly #requested = new Set<string>();
   #abort = new AbortController();
   #ctx: SourceContext | undefined;
@@ -146,6 +150,7 @@ export class AlertmanagerWatcher implements Source {
     this.#recoveryGraceMs = options.recoveryGraceMs ?? WATCHER_DEFAULTS.recoveryGraceMs;
     this.#webhookBodyLimitBytes = options.webhookBodyLimitBytes ?? WATCHER_DEFAULTS.webhookBodyLimitBytes;
     this.#publishedState = options.publishedState;
+    this.#telemetry = options.telemetry ?? NO_WATCH_TELEMETRY;
     if (!(this.#recoveryGraceMs >= 0)) throw new TypeError('AlertmanagerWatcher: recoveryGraceMs must be >= 0');
   }
 
@@ -343,6 +348,7 @@ export class AlertmanagerWatcher implements Source {
   async #poll(state: TargetState): Promise<PollResult> {
     const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(state.target.timeoutMs)]);
     const api = state.api!;
+    const started = performance.now();
     const [alertsAnswer, silencesAnswer] = await Promise.allSettled([
       api.getJson(ALERTS_PATH, signal),
       api.getJson(SILENCES_PATH, signal),
@@ -373,6 +379,15 @@ export class AlertmanagerWatcher implements Source {
     };
     const alerts = read<AmAlert[]>(alertsAnswer, ALERTS_PATH, parseGettableAlerts);
     const silences = read<AmSilence[]>(silencesAnswer, SILENCES_PATH, parseGettableSilences);
+    // A poll cut short by stop() says nothing about the Alertmanager.
+    if (!this.#stopped)
+      this.#telemetry.polled({
+        alertmanager: state.target.name,
+        requests: 2,
+        errors: problems.length,
+        durationSeconds: (performance.now() - started) / 1000,
+        endedAt: this.#now(),
+      });
     return { state, alerts, silences, problems };
   }
 
