@@ -8,38 +8,25 @@ export const busSection = defineSection(
   {
     bus: z
       .object({
-        kind: z
-          .enum(['memory', 'redis'])
-          .default('memory')
-          .meta({
-            description:
-              'Event bus implementation: `memory` (one node) or `redis` (several nodes, see docs/deploy.md).',
-          }),
+        kind: z.enum(['memory', 'redis']).default('memory').meta({
+          description: 'Event bus implementation: `memory` (one node) or `redis` (several nodes, see docs/deploy.md).',
+        }),
         redis: z
           .object({
-            url: z
-              .string()
-              .default('redis://127.0.0.1:6379')
-              .meta({
-                description:
-                  'Redis server (or Cluster seed node) for `bus.kind: redis`: `redis://[user:password@]host:port[/db]`.',
-              }),
+            url: z.string().default('redis://127.0.0.1:6379').meta({
+              description:
+                'Redis server (or Cluster seed node) for `bus.kind: redis`: `redis://[user:password@]host:port[/db]`.',
+            }),
             stream: z
               .string()
               .min(1)
               .max(200)
               .default('livegate:events')
               .meta({ description: 'Stream key; its epoch and counter live in `<stream>:meta`.' }),
-            maxLen: z
-              .number()
-              .int()
-              .min(1000)
-              .max(100_000_000)
-              .default(100_000)
-              .meta({
-                description:
-                  'Approximate number of events the stream keeps (`XADD MAXLEN ~`): how far back a client can resume.',
-              }),
+            maxLen: z.number().int().min(1000).max(100_000_000).default(100_000).meta({
+              description:
+                'Approximate number of events the stream keeps (`XADD MAXLEN ~`): how far back a client can resume.',
+            }),
             sentinels: z
               .array(z.string().regex(HOST_PORT, 'expected host:port'))
               .default(() => [])

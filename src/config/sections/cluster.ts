@@ -24,16 +24,10 @@ export const clusterSection = defineSection({
     .prefault({}),
   cluster: z
     .object({
-      leaseMs: z
-        .number()
-        .int()
-        .min(1000)
-        .max(600_000)
-        .default(10_000)
-        .meta({
-          description:
-            'Lease of work that runs on one node at a time (Alertmanager watcher, console); renewed every third of it. With `bus.kind: redis` only.',
-        }),
+      leaseMs: z.number().int().min(1000).max(600_000).default(10_000).meta({
+        description:
+          'Lease of work that runs on one node at a time (Alertmanager watcher, console); renewed every third of it. With `bus.kind: redis` only.',
+      }),
     })
     .prefault({}),
 });
