@@ -20,6 +20,7 @@ import { ConnectionView } from './connection-view.js';
 import { byId, setText } from './dom.js';
 import { renderAge } from './format.js';
 import { HealthView } from './health-view.js';
+import { MetricsView } from './metrics-view.js';
 import { SilencesView } from './silences-view.js';
 import { StatsHistory, unwrapStats } from './stats-model.js';
 import { StatsView } from './stats-view.js';
@@ -114,7 +115,21 @@ function start(): void {
   });
 
   setupFilter(alertsView);
-  setupTheme(byId<HTMLButtonElement>('theme-toggle'), () => charts.rebuild());
+  const metricsView = new MetricsView(
+    {
+      form: byId<HTMLFormElement>('metrics-form'),
+      query: byId<HTMLInputElement>('metrics-query'),
+      interval: byId<HTMLInputElement>('metrics-interval'),
+      error: byId('metrics-error'),
+      status: byId('metrics-status'),
+      chart: byId('metrics-chart'),
+    },
+    client,
+  );
+  setupTheme(byId<HTMLButtonElement>('theme-toggle'), () => {
+    charts.rebuild();
+    metricsView.rebuild();
+  });
 
   const toaster = new Toaster(byId('toasts'), new BrowserNotifier(byId<HTMLButtonElement>('notify-toggle')));
   client.on('alert_firing', (event) => {
