@@ -12,13 +12,16 @@ import { fileURLToPath } from 'node:url';
 import { generatorCpuCount, setupPinning } from './lib/pinning.js';
 import { renderTable, writeResults, type Session } from './lib/report.js';
 import { runOne, skippedResult, type RunResult, type RunTransport } from './lib/runner.js';
+import { metricsScenarioMain } from './lib/metrics-bench.js';
 import { SCENARIOS, scenarioParams, type Overrides, type ScenarioName } from './lib/scenarios.js';
 import { TARGETS, findTarget, type Target, type TargetContext, type Transport } from './targets/index.js';
 
 const HELP = `Usage: npm run bench -- [options]
 
-  --scenario LIST      ${SCENARIOS.join(',')} (default: all), or cluster
-                       (livegate nodes on a Redis stream, bench/cluster.ts; only when named)
+  --scenario LIST      ${SCENARIOS.join(',')} (default: all); or, only when named: cluster
+                       (livegate nodes on a Redis stream, bench/cluster.ts), or "metrics" alone:
+                       PromQL streams (--viewers 1000 --queries 10 --interval 5 --intervals 6,
+                       needs /usr/bin/prometheus)
   --targets LIST       livegate,bare-ws,socketio,better-sse (default: all; also livegate-sse, livegate-ws)
   --smoke              tiny sizes, ~2 s per run, all scenarios but fanout unless --scenario is given;
                        implies --check; writes no results file unless --out is given
@@ -236,7 +239,14 @@ function checkProblems(rows: RunResult[]): string[] {
 }
 
 async function main(): Promise<number> {
-  const cli = parseCli(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  // The PromQL scenario has its own shape (Prometheus + metric streams), see lib/metrics-bench.ts.
+  const at = argv.findIndex((a) => a === '--scenario' || a === '--scenarios');
+  if (at >= 0 && argv[at + 1] === 'metrics') {
+    await metricsScenarioMain(argv, process.env.LIVEGATE_BENCH_ROOT ?? process.cwd());
+    return 0;
+  }
+  const cli = parseCli(argv);
   if (cli.report) {
     const doc = JSON.parse(fs.readFileSync(cli.report, 'utf8')) as { sessions?: Session[] };
     const sessions = (doc.sessions ?? []).slice(-cli.last);

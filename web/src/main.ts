@@ -23,6 +23,7 @@ import { ConnectionView } from './connection-view.js';
 import { byId, setText } from './dom.js';
 import { renderAge } from './format.js';
 import { HealthView } from './health-view.js';
+import { MetricsView } from './metrics-view.js';
 import { SilencesView } from './silences-view.js';
 import { StatsHistory, unwrapStats } from './stats-model.js';
 import { StatsView } from './stats-view.js';
@@ -190,7 +191,21 @@ function start(): void {
   });
 
   setupFilter(alertsClient);
-  setupTheme(byId<HTMLButtonElement>('theme-toggle'), () => charts.rebuild());
+  const metricsView = new MetricsView(
+    {
+      form: byId<HTMLFormElement>('metrics-form'),
+      query: byId<HTMLInputElement>('metrics-query'),
+      interval: byId<HTMLInputElement>('metrics-interval'),
+      error: byId('metrics-error'),
+      status: byId('metrics-status'),
+      chart: byId('metrics-chart'),
+    },
+    client,
+  );
+  setupTheme(byId<HTMLButtonElement>('theme-toggle'), () => {
+    charts.rebuild();
+    metricsView.rebuild();
+  });
 
   alertsClient.on('alert_resolved', (event) => {
     const alert = event.data as Alert | null;

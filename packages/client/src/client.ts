@@ -10,6 +10,7 @@
 import { backoffDelay } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { LivegateError } from './errors.js';
+import { openMetricStream, type MetricOptions, type MetricSubscription } from './metrics.js';
 import { needsSnapshot, normalizeFilter, resolveOptions, sameFilter, type ResolvedOptions } from './options.js';
 import { ResumeCursor } from './resume.js';
 import { StateMachine, type StateInput } from './state-machine.js';
@@ -82,6 +83,12 @@ export interface LivegateClient<M extends object = LivegateEventMap> {
   reconnect(): void;
   /** Closes the connection and stops every timer. Idempotent. */
   close(): void;
+  /**
+   * Live results of a PromQL query from `GET /api/v1/metrics/stream`, evaluated by the server
+   * every `interval` seconds (5–300) and shared with every other viewer of the same query. Runs on
+   * its own EventSource, independent of the event stream. `options.range` backfills the chart.
+   */
+  metrics(query: string, interval?: number, options?: MetricOptions): MetricSubscription;
 }
 
 type Purpose = 'primary' | 'probe' | 'resubscribe';
@@ -284,6 +291,25 @@ class Client<M extends object> implements LivegateClient<M> {
   }
 
   // ── connecting ────────────────────────────────────────────────────────────────────────────
+
+  metrics(query: string, interval = 15, options: MetricOptions = {}): MetricSubscription {
+    const opts = this.#opts;
+    return openMetricStream(
+      {
+        baseUrl: opts.baseUrl,
+        EventSource: opts.EventSource,
+        fetch: opts.fetch,
+        withCredentials: opts.withCredentials,
+        token: () => Promise.resolve(this.#token()),
+        minReconnectDelayMs: opts.minReconnectDelayMs,
+        maxReconnectDelayMs: opts.maxReconnectDelayMs,
+        random: opts.random,
+      },
+      query,
+      interval,
+      options,
+    );
+  }
 
   get #closed(): boolean {
     return this.#machine.state === 'closed';

@@ -71,6 +71,12 @@ const DISPOSITIONS: Readonly<Record<string, ErrorDisposition>> = {
   idle_timeout: 'retry',
   closed_by_admin: 'retry',
   bus_unavailable: 'retry',
+  // Metric streams: a refused query stays refused; Prometheus trouble and the stream limit pass.
+  invalid_promql: 'fatal',
+  promql_forbidden: 'fatal',
+  too_many_metric_streams: 'retry',
+  prometheus_unavailable: 'retry',
+  prometheus_query_failed: 'retry',
   internal: 'retry',
   rate_limited: 'retry',
   unavailable: 'retry',

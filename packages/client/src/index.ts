@@ -76,3 +76,11 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './types.js';
+export {
+  METRICS_STREAM_PATH,
+  metricsUrl,
+  type MetricOptions,
+  type MetricSubscription,
+  type MetricSubscriptionEvents,
+  type MetricUpdate,
+} from './metrics.js';
