@@ -1,5 +1,5 @@
 import type { BusConfig } from './create-bus.js';
-import { SoloLease, type Lease } from './lease.js';
+import { SoloLease, type Lease } from '../core/lease.js';
 import { redisConnector, redisTarget } from './redis-connection.js';
 import { RedisLease } from './redis-lease.js';
 

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { Lease } from './lease.js';
+import type { Lease } from '../core/lease.js';
 
 /** Renews the lease only while this node still owns it. KEYS: lease key. ARGV: owner, ttl ms. */
 const RENEW_SCRIPT = `

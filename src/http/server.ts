@@ -117,7 +117,6 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     node: nodeId,
   });
   const metrics = new Metrics(buildInfo(VERSION));
-  metrics.registry.setDefaultLabels({ node: nodeId });
   const onError = (err: unknown, context: string): void => log.error({ err }, `${context} failed`);
   const timers =
     options.timers ??

@@ -1,4 +1,4 @@
-import type { Lease } from '../bus/lease.js';
+import type { Lease } from '../core/lease.js';
 import type { Source, SourceContext } from './source.js';
 
 /**

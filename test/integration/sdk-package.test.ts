@@ -46,10 +46,24 @@ describe('the SDK package built by npm pack', () => {
     const app = join(dir.path, 'app');
     await run('mkdir', [app]);
     writeFileSync(join(app, 'package.json'), '{ "name": "sdk-user", "private": true, "type": "module" }\n');
-    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir.path, packed!.filename)], {
-      cwd: app,
-      timeout: 60_000,
+    // The SDK depends on the shared protocol package, packed from this repository the same way.
+    const { stdout: protocolOut } = await run('npm', ['pack', '--json', '--pack-destination', dir.path], {
+      cwd: join(CLIENT_DIR, '..', 'protocol'),
+      timeout: 150_000,
     });
+    const [protocol] = JSON.parse(protocolOut.slice(protocolOut.indexOf('['))) as { filename: string }[];
+    await run(
+      'npm',
+      [
+        'install',
+        '--offline',
+        '--no-audit',
+        '--no-fund',
+        join(dir.path, protocol!.filename),
+        join(dir.path, packed!.filename),
+      ],
+      { cwd: app, timeout: 60_000 },
+    );
     expect(readdirSync(join(app, 'node_modules/@livegate/client/dist'))).toContain('index.js');
 
     // What a Node user writes; `ws` comes from this repository, as a user would install it.
@@ -58,7 +72,7 @@ describe('the SDK package built by npm pack', () => {
       join(app, 'main.mjs'),
       `import { WebSocket } from ${JSON.stringify(wsUrl)};
 import { createClient } from '@livegate/client';
-const client = createClient({ url: process.argv[2], topics: ['sdk.pack'], transports: ['websocket'], WebSocket });
+const client = createClient({ url: process.argv[2], topics: ['sdk.pack'], transports: ['ws'], WebSocket });
 client.on('connected', ({ transport }) => console.log('connected ' + transport));
 client.on('deploy_finished', (event) => {
   console.log('event ' + JSON.stringify(event.data));
@@ -72,7 +86,7 @@ client.on('deploy_finished', (event) => {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     try {
-      await waitFor(() => output.includes('connected websocket'), {
+      await waitFor(() => output.includes('connected ws'), {
         timeoutMs: 15_000,
         what: "the SDK's connected line",
       });
