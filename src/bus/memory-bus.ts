@@ -1,5 +1,5 @@
-import type { LiveEvent, StampedDraft } from '../core/event.js';
-import { formatEventId, newEpoch, parseEventId } from '../core/event-id.js';
+import { toLiveEvent, type LiveEvent, type StampedDraft } from '../core/event.js';
+import { newEpoch, parseEventId } from '../core/event-id.js';
 import type { Bus, BusHealth, BusListener } from './bus.js';
 
 /** Options of a {@link MemoryBus}. */
@@ -44,16 +44,7 @@ export class MemoryBus implements Bus {
     for (let i = 0; i < drafts.length; i++) {
       const draft = drafts[i]!;
       const seq = ++this.seq;
-      events[i] = {
-        id: formatEventId(this.epoch, seq),
-        seq,
-        topic: draft.topic,
-        type: draft.type,
-        source: draft.source,
-        time: draft.time,
-        labels: draft.labels,
-        data: draft.data,
-      };
+      events[i] = toLiveEvent(draft, this.epoch, seq);
     }
     for (const event of events) this.log.push(event);
     if (this.log.length > this.retain * 2) this.log = this.log.slice(this.log.length - this.retain);

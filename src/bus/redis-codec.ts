@@ -1,5 +1,4 @@
-import type { LiveEvent, StampedDraft } from '../core/event.js';
-import { formatEventId } from '../core/event-id.js';
+import { toLiveEvent, type LiveEvent, type StampedDraft } from '../core/event.js';
 
 /**
  * How events are stored in the Redis stream, and the append script.
@@ -64,16 +63,7 @@ export function decodeEntry(entry: StreamEntry, fallbackEpoch: string): LiveEven
   }
   const seq = Number(streamId.slice(0, streamId.indexOf('-')));
   const draft = JSON.parse(body) as StampedDraft;
-  return {
-    id: formatEventId(epoch, seq),
-    seq,
-    topic: draft.topic,
-    type: draft.type,
-    source: draft.source,
-    time: draft.time,
-    labels: draft.labels,
-    data: draft.data,
-  };
+  return toLiveEvent(draft, epoch, seq);
 }
 
 /** The epoch part of an event id. */

@@ -1,3 +1,4 @@
+import { formatEventId } from './event-id.js';
 /**
  * The event envelope: the one shape every publisher produces and every transport delivers.
  *
@@ -27,4 +28,18 @@ export interface LiveEvent extends StampedDraft {
   readonly id: string;
   /** Position in the bus's total order; strictly increasing within one epoch. */
   readonly seq: number;
+}
+
+/** The event a bus makes of a stamped draft at position `seq` of `epoch` (every bus builds the same shape). */
+export function toLiveEvent(draft: StampedDraft, epoch: string, seq: number): LiveEvent {
+  return {
+    id: formatEventId(epoch, seq),
+    seq,
+    topic: draft.topic,
+    type: draft.type,
+    source: draft.source,
+    time: draft.time,
+    labels: draft.labels,
+    data: draft.data,
+  };
 }
