@@ -1,0 +1,153 @@
+/**
+ * The Alertmanager watcher runs once per cluster: two livegate nodes on one real Redis stream watch
+ * one real Alertmanager, only the lease holder polls it, and when the holder is killed (SIGKILL, so
+ * it never gives the lease back) the other node takes over within the lease and continues from the
+ * state in the stream: no alert event twice, none missing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LivegateServer } from '../../src/http/server.js';
+import { startAlertmanager, type Alertmanager } from '../harness/alertmanager.js';
+import { startTestServer } from '../harness/livegate.js';
+import { freePort } from '../harness/ports.js';
+import { startRedis, type RedisServer } from '../harness/redis.js';
+import { TestSse } from '../harness/sse-client.js';
+import { makeTempDir } from '../harness/temp-dir.js';
+import { waitFor } from '../harness/wait.js';
+
+const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const LEASE_MS = 3000;
+
+/** The environment without anything the config loader reads, so only the config file configures. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('LIVEGATE_') || ['PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
+
+/** Requests node `server` made to watched Alertmanagers, from its own `/metrics`. */
+async function amRequests(server: LivegateServer): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith('livegate_alertmanager_requests_total')) total += Number(line.split(' ').at(-1));
+  return total;
+}
+
+describe('the Alertmanager watcher on several nodes', () => {
+  let redis: RedisServer;
+  let am: Alertmanager;
+  let leader: ChildProcess | undefined;
+  let follower: LivegateServer | undefined;
+  let viewer: TestSse | undefined;
+  const cleanupDirs: { remove(): Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    [redis, am] = await Promise.all([startRedis(), startAlertmanager()]);
+  });
+  afterAll(async () => {
+    viewer?.close();
+    leader?.kill('SIGKILL');
+    await follower?.close();
+    await Promise.all([redis?.stop(), am?.stop(), ...cleanupDirs.map((d) => d.remove())]);
+  });
+
+  it('runs on the lease holder only, and a killed holder is replaced within the lease with no duplicate or missing event', async () => {
+    const stream = 'watcher-takeover';
+    const watched = [{ name: 'prod', url: am.url, intervalMs: 500 }];
+    const shared = {
+      bus: { kind: 'redis', redis: { url: redis.url, stream } },
+      cluster: { leaseMs: LEASE_MS },
+      alertmanagers: watched,
+    };
+
+    // Node 1, a real process, starts first and takes the lease.
+    const dir = await makeTempDir('livegate-watcher-');
+    cleanupDirs.push(dir);
+    const configFile = join(dir.path, 'livegate.yaml');
+    await writeFile(
+      configFile,
+      stringify({ ...shared, host: '127.0.0.1', port: await freePort(), node: { id: 'n1' }, log: { level: 'info' } }),
+    );
+    leader = spawn(process.execPath, [MAIN, 'serve', '--config', configFile], {
+      cwd: ROOT,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let leaderLog = '';
+    leader.stdout!.setEncoding('utf8').on('data', (chunk: string) => (leaderLog += chunk));
+    leader.stderr!.setEncoding('utf8').on('data', (chunk: string) => (leaderLog += chunk));
+    await waitFor(() => leaderLog.includes('lease taken'), { timeoutMs: 20_000, what: 'node 1 to take the lease' });
+
+    // Node 2 joins and follows: it serves the state from the stream but does not poll.
+    follower = await startTestServer({ ...shared, node: { id: 'n2' } } as never);
+    viewer = new TestSse(`${follower.url}/api/v2/events/stream?topics=alerts`);
+    await viewer.next((m) => m.event === 'hello', 10_000);
+
+    const alertsOf = (name: string): { type: string; id: string }[] =>
+      viewer!
+        .events()
+        .filter((e) => (e.data as { labels?: Record<string, string> }).labels?.alertname === name)
+        .map((e) => ({ type: e.type as string, id: e.id as string }));
+
+    await am.postAlerts([{ labels: { alertname: 'Before', severity: 'critical' } }]);
+    await waitFor(() => alertsOf('Before').some((e) => e.type === 'alert_firing'), {
+      timeoutMs: 20_000,
+      what: '"Before" firing, published by node 1',
+    });
+
+    // Node 2 has not asked Alertmanager anything while node 1 held the lease.
+    expect(await amRequests(follower)).toBe(0);
+
+    // Kill the holder without a chance to give the lease back.
+    const killedAt = Date.now();
+    leader.kill('SIGKILL');
+    await new Promise((resolve) => leader!.once('exit', resolve));
+
+    await am.postAlerts([{ labels: { alertname: 'After', severity: 'warning' } }]);
+    await waitFor(() => alertsOf('After').some((e) => e.type === 'alert_firing'), {
+      timeoutMs: 30_000,
+      what: '"After" firing, published by node 2 once it took the lease',
+    });
+    const takeoverMs = Date.now() - killedAt;
+    // The lease expires LEASE_MS after its last renewal; node 2 tries every third of it and then
+    // polls within one interval. Twice the lease leaves room for a loaded machine.
+    expect(takeoverMs).toBeLessThan(2 * LEASE_MS + 2000);
+    expect(await amRequests(follower)).toBeGreaterThan(0);
+
+    // Several more rounds of node 2's watcher: nothing about "Before" is published again.
+    const eventsBefore = viewer.events().length;
+    await am.postAlerts([{ labels: { alertname: 'Later', severity: 'info' } }]);
+    await waitFor(() => alertsOf('Later').some((e) => e.type === 'alert_firing'), {
+      timeoutMs: 20_000,
+      what: '"Later" firing',
+    });
+    expect(viewer.events().length).toBeGreaterThan(eventsBefore);
+    const types = (name: string): string[] => alertsOf(name).map((e) => e.type);
+    expect(types('Before')).toEqual(['alert_created', 'alert_firing']);
+    expect(types('After')).toEqual(['alert_created', 'alert_firing']);
+    expect(types('Later')).toEqual(['alert_created', 'alert_firing']);
+    const ids = viewer.events().map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    // A new viewer's snapshot holds each alert once.
+    const late = new TestSse(`${follower.url}/api/v2/events/stream?topics=alerts`);
+    try {
+      const snapshot = await late.next((m) => m.event === 'message' && m.data.type === 'snapshot', 10_000);
+      const names = ((snapshot.data.data as { alerts: { labels: Record<string, string> }[] }).alerts ?? []).map(
+        (a) => a.labels.alertname,
+      );
+      expect(names.sort()).toEqual(['After', 'Before', 'Later']);
+    } finally {
+      late.close();
+    }
+  });
+});
