@@ -4,7 +4,7 @@
 // external and resolve from node_modules), then runs it in this process. The build directory is
 // private to this process and removed on exit, so concurrent runs (npm test + a manual bench) never
 // race. Usage: `node bench/bench.mjs [options]` (see --help), or
-// `node bench/bench.mjs serve <bare-ws|socketio|better-sse> --port N` to run a baseline server alone.
+// `node bench/bench.mjs serve <bare-ws|bare-sse|socketio|better-sse> --port N` to run a baseline server alone.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +35,7 @@ const entryPoints = {
   run: path.join(benchDir, 'run.ts'),
   'load/worker': path.join(benchDir, 'load', 'worker.ts'),
   'targets/bare-ws-server': path.join(benchDir, 'targets', 'bare-ws-server.ts'),
+  'targets/bare-sse-server': path.join(benchDir, 'targets', 'bare-sse-server.ts'),
   'targets/socketio-server': path.join(benchDir, 'targets', 'socketio-server.ts'),
   'targets/better-sse-server': path.join(benchDir, 'targets', 'better-sse-server.ts'),
 };
@@ -61,7 +62,7 @@ if (args[0] === 'serve') {
   const name = args[1];
   const file = path.join(outdir, 'targets', `${name}-server.mjs`);
   if (!name || !fs.existsSync(file)) {
-    process.stderr.write('usage: node bench/bench.mjs serve <bare-ws|socketio|better-sse> --port N [--host H]\n');
+    process.stderr.write('usage: node bench/bench.mjs serve <bare-ws|bare-sse|socketio|better-sse> --port N [--host H]\n');
     process.exit(2);
   }
   process.argv.splice(2, 2);

@@ -22,7 +22,8 @@ const HELP = `Usage: npm run bench -- [options]
                        (livegate nodes on a Redis stream, bench/cluster.ts), or "metrics" alone:
                        PromQL streams (--viewers 1000 --queries 10 --interval 5 --intervals 6,
                        needs /usr/bin/prometheus)
-  --targets LIST       livegate,bare-ws,socketio,better-sse (default: all; also livegate-sse, livegate-ws)
+  --targets LIST       livegate,bare-ws-framed,bare-ws,socketio,bare-sse,better-sse
+                       (default: all; also livegate-sse, livegate-ws)
   --smoke              tiny sizes, ~2 s per run, all scenarios but fanout unless --scenario is given;
                        implies --check; writes no results file unless --out is given
   --subscribers N      subscribers (connections) per run, overrides the scenario size

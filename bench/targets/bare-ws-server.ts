@@ -1,27 +1,62 @@
 /**
- * Baseline: a bare `ws` broadcast server. Each event is serialized once into a Buffer and the same
- * Buffer is sent to every subscriber (no queues, no backpressure handling: `ws` buffers without
- * bound). Subscribers: `GET /ws[?shard=sN]` → `{"op":"hello"}` then one envelope per message.
+ * Baseline: a bare `ws` broadcast server. Each event is serialized once into a Buffer. Subscribers:
+ * `GET /ws[?shard=sN]` → `{"op":"hello"}` then one envelope per message. Two modes:
+ * - default (`bare-ws`): the same Buffer is `ws.send` to every socket, so `ws` frames it per socket
+ *   (a header per socket, header and payload written corked);
+ * - `--framed` (`bare-ws-framed`, the true ceiling): the complete WebSocket frame is built once and
+ *   the same bytes are written to every raw socket, one `socket.write` each.
+ * Neither has queues or backpressure handling (`ws` and the socket buffer without bound).
  */
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import { handleCommon, listen, notFound, parseServerArgs, shardOf, type Envelope } from './common.js';
 
 const args = parseServerArgs();
-const all = new Set<WebSocket>();
-const shards = new Map<string, Set<WebSocket>>();
+const framed = process.argv.includes('--framed');
+const all = new Set<Peer>();
+const shards = new Map<string, Set<Peer>>();
 const HELLO = Buffer.from('{"op":"hello"}');
 
-function sendAll(set: Set<WebSocket> | undefined, buf: Buffer): void {
+interface Peer {
+  readonly ws: WebSocket;
+  readonly socket: Duplex;
+}
+
+/** An unmasked, final text frame (RFC 6455 §5.2) around `payload`. */
+function textFrame(payload: Buffer): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81;
+  if (n < 126) frame[1] = n;
+  else if (n < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    frame.writeUInt32BE(n >>> 0, 6);
+  }
+  payload.copy(frame, head);
+  return frame;
+}
+
+function sendAll(set: Set<Peer> | undefined, payload: Buffer, frame: Buffer | undefined): void {
   if (!set) return;
-  for (const ws of set) if (ws.readyState === WebSocket.OPEN) ws.send(buf, { binary: false });
+  for (const p of set) {
+    if (p.ws.readyState !== WebSocket.OPEN) continue;
+    if (frame !== undefined) p.socket.write(frame);
+    else p.ws.send(payload, { binary: false });
+  }
 }
 
 function broadcast(env: Envelope): void {
-  const buf = Buffer.from(JSON.stringify(env));
-  sendAll(all, buf);
+  const payload = Buffer.from(JSON.stringify(env));
+  const frame = framed ? textFrame(payload) : undefined;
+  sendAll(all, payload, frame);
   const s = shardOf(env);
-  if (s !== undefined) sendAll(shards.get(s), buf);
+  if (s !== undefined) sendAll(shards.get(s), payload, frame);
 }
 
 const server = http.createServer((req, res) => {
@@ -41,10 +76,11 @@ server.on('upgrade', (req, socket, head) => {
       set = shards.get(shard) ?? new Set();
       shards.set(shard, set);
     }
-    set.add(ws);
-    ws.on('close', () => set.delete(ws));
-    ws.on('error', () => set.delete(ws));
+    const peer: Peer = { ws, socket };
+    set.add(peer);
+    ws.on('close', () => set.delete(peer));
+    ws.on('error', () => set.delete(peer));
     ws.send(HELLO, { binary: false });
   });
 });
-listen(server, args, 'bare-ws');
+listen(server, args, framed ? 'bare-ws-framed' : 'bare-ws');

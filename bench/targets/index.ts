@@ -49,10 +49,10 @@ export function livegateCounterpart(transport: Transport): Transport {
   return transport === 'sse' ? 'sse' : 'ws';
 }
 
-function baselineScript(ctx: TargetContext, file: string): SpawnSpec {
+function baselineScript(ctx: TargetContext, file: string, extra: string[] = []): SpawnSpec {
   return {
     command: process.execPath,
-    args: [path.join(ctx.buildDir, 'targets', file), '--port', String(ctx.port), '--host', ctx.host],
+    args: [path.join(ctx.buildDir, 'targets', file), '--port', String(ctx.port), '--host', ctx.host, ...extra],
     env: {},
   };
 }
@@ -136,6 +136,18 @@ export const bareWs: Target = {
   endpoint: (_t, ctx) => endpoint(ctx, 'ws-plain', '/ws'),
 };
 
+export const bareWsFramed: Target = {
+  name: 'bare-ws-framed',
+  description: 'bare ws, one pre-framed WebSocket frame per event written to every raw socket (the ceiling)',
+  transports: ['ws'],
+  resume: false,
+  publishPath: '/publish',
+  metricsPath: '/metrics',
+  unavailable: () => undefined,
+  spawn: (ctx) => baselineScript(ctx, 'bare-ws-server.mjs', ['--framed']),
+  endpoint: (_t, ctx) => endpoint(ctx, 'ws-plain', '/ws'),
+};
+
 export const socketio: Target = {
   name: 'socketio',
   description: 'Socket.IO 4, io.emit (rooms for filters), websocket transport',
@@ -161,7 +173,19 @@ export const betterSse: Target = {
   endpoint: (_t, ctx) => endpoint(ctx, 'sse', '/events'),
 };
 
-export const TARGETS: readonly Target[] = [livegate, bareWs, socketio, betterSse];
+export const bareSse: Target = {
+  name: 'bare-sse',
+  description: 'bare SSE, one pre-framed event per event written to every raw socket (the ceiling)',
+  transports: ['sse'],
+  resume: false,
+  publishPath: '/publish',
+  metricsPath: '/metrics',
+  unavailable: () => undefined,
+  spawn: (ctx) => baselineScript(ctx, 'bare-sse-server.mjs'),
+  endpoint: (_t, ctx) => endpoint(ctx, 'sse', '/events'),
+};
+
+export const TARGETS: readonly Target[] = [livegate, bareWsFramed, bareWs, socketio, bareSse, betterSse];
 
 export function findTarget(name: string): Target | undefined {
   return TARGETS.find((t) => t.name === name);
