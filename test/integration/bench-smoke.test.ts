@@ -71,13 +71,13 @@ function expectHealthy(rows: Row[], output: string): void {
 }
 
 describe('bench smoke', () => {
-  it('runs every scenario against the bare ws and better-sse baselines', async () => {
-    const { code, output, rows } = await smoke('bare-ws,better-sse', 110_000);
+  it('runs every scenario against the bare ws, bare SSE and better-sse baselines', async () => {
+    const { code, output, rows } = await smoke('bare-ws,bare-ws-framed,bare-sse,better-sse', 200_000);
     expect(code, output).toBe(0);
     expectHealthy(rows, output);
     // churn needs resume, which the baselines do not have: reported as n/a, not run.
     expect(rows.filter((r) => r.scenario === 'churn').every((r) => r.skipped)).toBe(true);
-  }, 120_000);
+  }, 220_000);
 
   it.skipIf(!hasLivegate)(
     'runs every scenario against livegate (SSE and WebSocket)',
