@@ -62,7 +62,9 @@ if (args[0] === 'serve') {
   const name = args[1];
   const file = path.join(outdir, 'targets', `${name}-server.mjs`);
   if (!name || !fs.existsSync(file)) {
-    process.stderr.write('usage: node bench/bench.mjs serve <bare-ws|bare-sse|socketio|better-sse> --port N [--host H]\n');
+    process.stderr.write(
+      'usage: node bench/bench.mjs serve <bare-ws|bare-sse|socketio|better-sse> --port N [--host H]\n',
+    );
     process.exit(2);
   }
   process.argv.splice(2, 2);
