@@ -20,6 +20,7 @@ import { pollSection } from './sections/poll.js';
 import { prometheusSection } from './sections/prometheus.js';
 import { publishSection } from './sections/publish.js';
 import { queueSection } from './sections/queue.js';
+import { readyzSection } from './sections/readyz.js';
 import { replaySection } from './sections/replay.js';
 import { serverSection } from './sections/server.js';
 import { shutdownSection } from './sections/shutdown.js';
@@ -47,6 +48,7 @@ const SECTIONS = [
   alertsSection,
   prometheusSection,
   metricsSection,
+  readyzSection,
   shutdownSection,
   logSection,
 ] as const;
@@ -69,6 +71,7 @@ const shape = {
   ...alertsSection.shape,
   ...prometheusSection.shape,
   ...metricsSection.shape,
+  ...readyzSection.shape,
   ...shutdownSection.shape,
   ...logSection.shape,
 };

@@ -35,6 +35,7 @@ import { installErrorHandling } from './error-handler.js';
 import { AlertmanagerMetrics } from './alertmanager-metrics.js';
 import { buildInfo } from './build-info.js';
 import { instrumentEndpoints, type InstrumentedEndpoint } from './endpoint-metrics.js';
+import { listenUrls } from './listen-urls.js';
 import { Metrics } from './metrics.js';
 import { OriginPolicy } from './origin-policy.js';
 import { registerConnectionRoutes } from './routes/connections.js';
@@ -262,6 +263,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     version: VERSION,
     transports: config.transports,
     isShuttingDown: () => shuttingDown,
+    requireSources: config.readyz.requireSources,
   });
 
   const streams = new SourceStreamFactory(ctx);
@@ -327,8 +329,18 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const address = app.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  // Every address it answers on, so an operator sees at once whether it is reachable from elsewhere.
+  const urls = listenUrls(config.host, address.port);
   log.info(
-    { url, transports: config.transports, bus: hub.busKind, epoch: hub.epoch, version: VERSION },
+    {
+      url,
+      host: config.host,
+      urls,
+      transports: config.transports,
+      bus: hub.busKind,
+      epoch: hub.epoch,
+      version: VERSION,
+    },
     'livegate listening',
   );
 

@@ -352,17 +352,19 @@ describe('probes', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('answers /readyz with 200 and a healthy bus', async () => {
+  it('answers /readyz with 200 and a healthy bus, and /healthz?verbose with every component', async () => {
     const res = await fetch(`${server.url}/readyz`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      status: string;
-      shuttingDown: boolean;
-      bus: { kind: string; ok: boolean };
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      shuttingDown: false,
+      bus: { kind: 'memory', ok: true },
+      sources: { required: false, unhealthy: [] },
+    });
+    const verbose = (await (await fetch(`${server.url}/healthz?verbose`)).json()) as {
       components: { component: string; status: string }[];
     };
-    expect(body).toMatchObject({ status: 'ready', shuttingDown: false, bus: { kind: 'memory', ok: true } });
-    expect(body.components).toContainEqual(expect.objectContaining({ component: 'bus', status: 'healthy' }));
+    expect(verbose.components).toContainEqual(expect.objectContaining({ component: 'bus', status: 'healthy' }));
   });
 
   it('exposes the livegate metrics beside the standard unprefixed process metrics', async () => {
