@@ -16,6 +16,7 @@ export interface MemoryBusOptions {
  */
 export class MemoryBus implements Bus {
   readonly kind = 'memory';
+  readonly retainsHistory = false;
   readonly epoch: string;
   private readonly retain: number;
   private seq = 0;

@@ -69,6 +69,7 @@ const DEFAULTS = { stream: 'livegate:events', maxLen: 100_000, readCount: 1000, 
 /** Redis Streams implementation of the bus seam; see the file comment. */
 export class RedisBus implements Bus {
   readonly kind = 'redis';
+  readonly retainsHistory = true;
   private readonly streamKey: string;
   private readonly metaKey: string;
   private readonly maxLen: number;

@@ -24,6 +24,12 @@ export interface BusHealth {
 export interface Bus {
   /** Short name for logs and metrics, e.g. `memory`, `redis`. */
   readonly kind: string;
+  /**
+   * Whether {@link read} may hold events older than a hub's replay window (a durable shared
+   * stream such as Redis'): the hub then reads it for resumes the window no longer covers. `false`
+   * for a bus whose history is no longer than the window (the memory bus).
+   */
+  readonly retainsHistory: boolean;
   /** Current epoch; ids of another epoch are answered with a `reset`. Valid after `start`. */
   readonly epoch: string;
   /**

@@ -5,7 +5,7 @@ import { DemandTracker, type DemandSpec } from './demand.js';
 import { Dispatcher } from './dispatcher.js';
 import { stampDraft } from './draft-validation.js';
 import { SNAPSHOT_TYPE, type LiveEvent, type StampedDraft } from './event.js';
-import { formatEventId } from './event-id.js';
+import { formatEventId, parseEventId } from './event-id.js';
 import type { CompiledFilter } from './filter.js';
 import { NOOP_OBSERVER, type HubObserver } from './observer.js';
 import type { CloseReason, Outbound } from './outbound.js';
@@ -41,6 +41,11 @@ export interface HubOptions {
   observer?: HubObserver;
   /** Default `source` of drafts without one. Defaults to `api`. */
   defaultSource?: string;
+  /**
+   * Events per read of the bus's history, for resumes older than the window (only with a bus that
+   * {@link Bus.retainsHistory}). Defaults to 512.
+   */
+  historyPage?: number;
   /**
    * Told about a failure inside a task the hub runs for others (a source's release hook, a demand
    * listener, a timer task of the default wheel); the hub goes on. Defaults to `console.error`; the
@@ -88,6 +93,7 @@ export class Hub {
   private readonly queueLimits: QueueLimits;
   private readonly maxSubscriptions: number;
   private readonly defaultSource: string;
+  private readonly historyPage: number;
   private readonly onError: (err: unknown, context: string) => void;
   private readonly host: SessionHost;
   private dirty: Session[] = [];
@@ -109,6 +115,7 @@ export class Hub {
     this.maxSubscriptions = options.maxSubscriptionsPerSession ?? 32;
     this.observer = options.observer ?? NOOP_OBSERVER;
     this.defaultSource = options.defaultSource ?? 'api';
+    this.historyPage = options.historyPage ?? 512;
     this.onError = options.onError ?? ((err, context) => console.error(`livegate: ${context} failed`, err));
     this.demand = new DemandTracker(this.onError);
     this.timers =
@@ -289,8 +296,9 @@ export class Hub {
 
   /**
    * Adds a subscription to a session and starts it: replay from `since` when it is inside the
-   * window; otherwise (no `since`, foreign epoch, trimmed) snapshots of the covered state topics,
-   * preceded by a `reset` when a resume was asked for but is impossible.
+   * window; from the bus's history when the window was trimmed past it but the bus retains more
+   * ({@link Bus.retainsHistory}); otherwise (no `since`, foreign epoch, trimmed) snapshots of the
+   * covered state topics, preceded by a `reset` when a resume was asked for but is impossible.
    */
   subscribe(session: Session, request: SubscribeRequest): Subscription {
     this.checkSubscriptionRoom(session);
@@ -301,6 +309,10 @@ export class Hub {
     if (point?.kind === 'replay') {
       sub.mode = 'catchup';
       sub.cursor = point.seq;
+      session.scheduleFlush();
+    } else if (point?.kind === 'reset' && point.reason === 'window_trimmed' && this.bus.retainsHistory) {
+      sub.mode = 'history';
+      sub.cursor = parseEventId(request.since!)!.seq;
       session.scheduleFlush();
     } else {
       if (point?.kind === 'reset') this.sendReset(session, sub, point.reason);
@@ -406,6 +418,8 @@ export class Hub {
    */
   private advanceCatchup(session: Session, budget: number): void {
     for (const sub of session.subscriptions.values()) {
+      if (sub.mode === 'history' && !session.blocked && session.state === 'open')
+        this.advanceHistory(session, sub, budget);
       if (sub.mode !== 'catchup' || session.blocked || session.state !== 'open') continue;
       const start = this.window.indexAfter(sub.cursor);
       if (start === null) {
@@ -426,6 +440,67 @@ export class Hub {
       if (items.length > 0) session.writeOut(items, items.length, false);
       if (sub.mode === 'catchup') session.scheduleFlush();
     }
+  }
+
+  /**
+   * Sends up to `budget` events of a `history` subscription's page; when the page is used up, its
+   * cursor is either inside the window (it turns `catchup`) or the next page is read from the bus.
+   */
+  private advanceHistory(session: Session, sub: Subscription, budget: number): void {
+    if (sub.history.length === 0) {
+      if (this.window.lookup(sub.cursor).kind !== 'trimmed') {
+        // The window covers the rest (or the head was reached): the ordinary catch-up takes over.
+        sub.mode = 'catchup';
+        return;
+      }
+      this.readHistory(session, sub);
+      return;
+    }
+    const page = sub.history.splice(0, budget);
+    const items: Outbound[] = [];
+    for (const event of page) {
+      sub.cursor = event.event.seq;
+      if (sub.filter.test(event.event)) items.push({ kind: 'event', sub: sub.id, event });
+    }
+    if (items.length > 0) session.writeOut(items, items.length, false);
+    session.scheduleFlush();
+  }
+
+  /** Reads the next page of a `history` subscription from the bus; one read in flight at a time. */
+  private readHistory(session: Session, sub: Subscription): void {
+    if (sub.reading) return;
+    sub.reading = true;
+    const giveUp = (): void => {
+      // The bus no longer has the position (trimmed, new epoch) or cannot be read: as before
+      // deep resumes existed, the client is told to start over from snapshots.
+      sub.mode = 'live';
+      sub.history = [];
+      this.sendReset(session, sub, 'window_trimmed');
+      this.sendSnapshots(session, sub);
+    };
+    this.bus.read(formatEventId(this.bus.epoch, sub.cursor), this.historyPage).then(
+      (page) => {
+        sub.reading = false;
+        if (sub.closed || session.state !== 'open' || sub.mode !== 'history') return;
+        if (page === 'reset') giveUp();
+        else {
+          // Only what this node already holds: later events come through the window and the
+          // dispatcher, in order, so nothing is sent twice.
+          const now = this.clock.now();
+          const head = this.window.headSeq;
+          for (const event of page) if (event.seq <= head) sub.history.push(new SerializedEvent(event, now));
+          if (sub.history.length === 0 && this.window.lookup(sub.cursor).kind === 'trimmed') giveUp();
+        }
+        session.scheduleFlush();
+      },
+      (err: unknown) => {
+        sub.reading = false;
+        this.onError(err, 'read of the bus history for a resume');
+        if (sub.closed || session.state !== 'open' || sub.mode !== 'history') return;
+        giveUp();
+        session.scheduleFlush();
+      },
+    );
   }
 
   /** Queues a session for this tick's flush pass. */

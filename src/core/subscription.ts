@@ -17,15 +17,21 @@ export const BATCH_DEFAULTS: BatchOptions = { max: 10, ms: 100 };
  * One filter on one connection. `live` subscriptions receive events from the dispatcher; a
  * `catchup` subscription reads the replay window from `cursor` on each flush until it reaches
  * the head, then turns live. Both happen on the same thread, so no event is missed or doubled at
- * the switch.
+ * the switch. A `history` subscription resumes from before the window: it reads the bus's
+ * retained stream page by page ({@link history}) until its cursor is inside the window, then
+ * catches up from the window like any other.
  */
 export class Subscription {
   /** Id unique within its session (`s1`, `s2`, …). */
   readonly id: string;
   readonly filter: CompiledFilter;
   readonly batch: BatchOptions | null;
-  /** `catchup` while replaying from the window. */
-  mode: 'live' | 'catchup' = 'live';
+  /** `catchup` while replaying from the window; `history` while reading the bus before it. */
+  mode: 'live' | 'catchup' | 'history' = 'live';
+  /** In `history` mode: the page read from the bus and not yet considered, oldest first. */
+  history: SerializedEvent[] = [];
+  /** In `history` mode: whether a page read is in flight. */
+  reading = false;
   /** Seq of the last event considered (delivered or filtered out) while catching up. */
   cursor = 0;
   /** Events waiting to be sent as a batch. */

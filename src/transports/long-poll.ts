@@ -116,7 +116,7 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
     reply.raw.on('close', () => session.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
     // Answers are sent from a later tick, never during subscribe, so the position can be set after it.
     const sub: Subscription = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
-    writer.position = () => (sub.mode === 'catchup' ? formatEventId(ctx.hub.epoch, sub.cursor) : ctx.hub.head);
+    writer.position = () => (sub.mode !== 'live' ? formatEventId(ctx.hub.epoch, sub.cursor) : ctx.hub.head);
     if (session.state === 'open') {
       const open = session;
       session.setTimer('timeout', timeout * 1000, () => {

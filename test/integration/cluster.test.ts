@@ -97,6 +97,98 @@ describe('several nodes on the Redis bus', () => {
     expect(poll.events.map((e) => e.id)).toEqual([first[1], first[2], ...later]);
   });
 
+  it("resumes from before a node's replay window by reading the Redis stream, on SSE, WebSocket and long-poll", async () => {
+    // A window of 20 events; the stream keeps them all (maxLen 100,000).
+    const server = await startTestServer({
+      bus: { kind: 'redis', redis: { url: redis.url, stream: `cluster:${++streamNo}` } },
+      node: { id: 'small-window' },
+      replay: { maxEvents: 20 },
+    });
+    servers.push(server);
+    const ids: string[] = [];
+    for (let batch = 0; batch < 6; batch++)
+      ids.push(
+        ...(await publishEvents(
+          server,
+          Array.from({ length: 200 }, (_, i) => ({
+            topic: 'jobs',
+            type: 't',
+            labels: { parity: i % 2 === 0 ? 'even' : 'odd' },
+            data: { n: batch * 200 + i },
+          })),
+        )),
+      );
+    await waitFor(
+      async () => ((await (await fetch(`${server.url}/api/v2/info`)).json()) as { head: string }).head === ids.at(-1),
+      {
+        timeoutMs: 10_000,
+        what: 'the node to read all 1,200 events',
+      },
+    );
+    const since = ids[4]!; // far before the window, which holds the last 20
+    const expected = ids.slice(5);
+
+    const viaSse = sse(`${server.url}/api/v2/events/stream?topics=jobs`, { 'last-event-id': since });
+    const sseEvents = await viaSse.waitForEvents(expected.length, 20_000);
+    expect(sseEvents.map((e) => e.id)).toEqual(expected);
+    expect(viaSse.messages.some((m) => m.event === 'reset')).toBe(false);
+
+    const ws = await TestWs.open(`${server.url.replace('http', 'ws')}/ws/dashboard`);
+    cleanup.push(() => ws.close());
+    const sub = await ws.subscribe({ topics: ['jobs'], match: ['parity="odd"'], since });
+    const odd = expected.filter((_, i) => ((i + 5) % 200) % 2 === 1);
+    await waitFor(() => ws.events(sub).length >= odd.length, {
+      timeoutMs: 20_000,
+      what: 'the odd events over WebSocket',
+    });
+    expect(ws.events(sub).map((e) => e.id)).toEqual(odd);
+    expect(ws.messages.some((m) => m.op === 'reset')).toBe(false);
+
+    // Long-poll pages through the history with the lastEventId of each answer.
+    const polled: string[] = [];
+    let position = since;
+    while (polled.length < expected.length) {
+      const page = (await (
+        await fetch(`${server.url}/api/v2/events/poll?topics=jobs&since=${position}&timeout=0`)
+      ).json()) as { events: { id: string }[]; reset: boolean; lastEventId: string };
+      expect(page.reset).toBe(false);
+      polled.push(...page.events.map((e) => e.id));
+      position = page.lastEventId;
+    }
+    expect(polled).toEqual(expected);
+
+    // Live events follow the history on the same connections, once.
+    const [live] = await publishEvents(server, [{ topic: 'jobs', type: 't', labels: { parity: 'odd' }, data: {} }]);
+    await viaSse.waitForEvents(expected.length + 1, 10_000);
+    await waitFor(() => ws.events(sub).length === odd.length + 1, {
+      timeoutMs: 10_000,
+      what: 'the live event over WebSocket',
+    });
+    expect(viaSse.events().at(-1)!.id).toBe(live);
+    expect(ws.events(sub).at(-1)!.id).toBe(live);
+  });
+
+  it('answers a resume with reset when the Redis stream no longer holds its position', async () => {
+    const server = await startTestServer({
+      bus: { kind: 'redis', redis: { url: redis.url, stream: `cluster:${++streamNo}`, maxLen: 1000 } },
+      node: { id: 'trimmed' },
+      replay: { maxEvents: 20 },
+    });
+    servers.push(server);
+    const ids: string[] = [];
+    for (let batch = 0; batch < 15; batch++)
+      ids.push(
+        ...(await publishEvents(
+          server,
+          Array.from({ length: 200 }, () => ({ topic: 'jobs', type: 't', data: {} })),
+        )),
+      );
+    // MAXLEN ~ 1000 trims whole macro-nodes: the first events are gone from the stream.
+    const viaSse = sse(`${server.url}/api/v2/events/stream?topics=jobs`, { 'last-event-id': ids[0]! });
+    const reset = await viaSse.next((m) => m.event === 'reset', 10_000);
+    expect(reset.data).toMatchObject({ reason: 'window_trimmed' });
+  });
+
   it('gives a node that joins late the same state topics as the others', async () => {
     const stream = `cluster:${++streamNo}`;
     const [a] = await nodes(1, stream);
