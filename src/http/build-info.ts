@@ -1,6 +1,7 @@
 /**
- * What `livegate_build_info{version,revision,node}` reports: the package version, the git commit it
- * was built from and the Node.js version running it.
+ * What `livegate_build_info{version,revision,node,node_id}` reports: the package version, the git
+ * commit it was built from, the Node.js version running it and the node's id in a cluster (so every
+ * series of a node can be joined to its `node.id` without a label on each).
  *
  * @module
  */
@@ -14,6 +15,8 @@ export interface BuildInfo {
   readonly revision: string;
   /** `process.version`, e.g. `v20.19.0`. */
   readonly node: string;
+  /** `node.id` (host name and pid by default). */
+  readonly nodeId: string;
 }
 
 /**
@@ -35,7 +38,7 @@ export function readRevision(env: NodeJS.ProcessEnv = process.env): string {
   return 'unknown';
 }
 
-/** The build info of this process, for a given package version. */
-export function buildInfo(version: string): BuildInfo {
-  return { version, revision: readRevision(), node: process.version };
+/** The build info of this process, for a given package version and node id. */
+export function buildInfo(version: string, nodeId: string): BuildInfo {
+  return { version, revision: readRevision(), node: process.version, nodeId };
 }

@@ -43,10 +43,10 @@ export class Metrics implements HubObserver {
     if (build !== undefined) {
       new Gauge({
         name: 'livegate_build_info',
-        help: 'Always 1; the labels say which build is running: package version, git revision, Node.js version.',
-        labelNames: ['version', 'revision', 'node'],
+        help: 'Always 1; the labels say which build is running where: package version, git revision, Node.js version, node id (node.id).',
+        labelNames: ['version', 'revision', 'node', 'node_id'],
         registers,
-      }).set({ version: build.version, revision: build.revision, node: build.node }, 1);
+      }).set({ version: build.version, revision: build.revision, node: build.node, node_id: build.nodeId }, 1);
     }
     this.connections = new Gauge({
       name: 'livegate_connections',

@@ -41,6 +41,7 @@ beforeAll(async () => {
   const downPort = await freePort();
   startedAt = Date.now();
   server = await startTestServer({
+    node: { id: NODE_ID },
     stats: { intervalMs: 0 },
     alertmanagers: [
       { name: 'up', url: am.url, intervalMs: 500 },
@@ -52,6 +53,8 @@ afterAll(async () => {
   await server?.close();
   await am?.stop();
 });
+
+const NODE_ID = 'metrics-node-1';
 
 describe('GET /metrics', () => {
   it('counts alert ingest requests, errors by status and the last success', async () => {
@@ -115,7 +118,7 @@ describe('GET /metrics', () => {
     expect(hasSample(text, 'livegate_alertmanager_last_success_timestamp_seconds', down)).toBe(true);
   });
 
-  it('names the build in livegate_build_info{version,revision,node}', async () => {
+  it('names the build and the node in livegate_build_info{version,revision,node,node_id}', async () => {
     const text = await scrape();
     let revision = 'unknown';
     try {
@@ -125,7 +128,9 @@ describe('GET /metrics', () => {
       // Not built: the server reports `unknown` too.
     }
     expect(revision).toMatch(/^([0-9a-f]{40}|unknown)$/);
-    expect(metricValue(text, 'livegate_build_info', { version: VERSION, revision, node: process.version })).toBe(1);
+    expect(
+      metricValue(text, 'livegate_build_info', { version: VERSION, revision, node: process.version, node_id: NODE_ID }),
+    ).toBe(1);
   });
 
   it('has the standard unprefixed process and Node.js metrics and no gauge named _total', async () => {
