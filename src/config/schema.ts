@@ -12,6 +12,7 @@ import { alertsSection } from './sections/alerts.js';
 import { authSection } from './sections/auth.js';
 import { busSection } from './sections/bus.js';
 import { clusterSection } from './sections/cluster.js';
+import { consoleSection } from './sections/console.js';
 import { corsSection } from './sections/cors.js';
 import { limitsSection } from './sections/limits.js';
 import { logSection } from './sections/log.js';
@@ -49,6 +50,7 @@ const SECTIONS = [
   prometheusSection,
   metricsSection,
   readyzSection,
+  consoleSection,
   shutdownSection,
   logSection,
 ] as const;
@@ -72,6 +74,7 @@ const shape = {
   ...prometheusSection.shape,
   ...metricsSection.shape,
   ...readyzSection.shape,
+  ...consoleSection.shape,
   ...shutdownSection.shape,
   ...logSection.shape,
 };

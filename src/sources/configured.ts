@@ -1,6 +1,7 @@
 /**
  * Builds the sources the configuration asks for: the Alertmanager-compatible ingest
- * (`alerts.ingest`), the Alertmanager watcher (`alertmanagers`) and the demo (`demo`), plus the
+ * (`alerts.ingest`), the Alertmanager watcher (`alertmanagers`), the demo (`demo`), PromQL metric
+ * streams (`prometheus.url`) and the streaming console (`console.nats.servers`), plus the
  * one owner of the `alerts` and `silences` state topics they share.
  *
  * Why a separate owner: a state topic's reducer is registered with the hub exactly once, and any
@@ -19,6 +20,7 @@ import type { WatchTelemetry } from './alertmanager/watch-telemetry.js';
 import { AlertmanagerWatcher } from './alertmanager/watcher-source.js';
 import { AlertmanagerApiSource } from './alertmanager-api/api-source.js';
 import { AlertmanagerProbesSource } from './alertmanager-api/probes-source.js';
+import { consoleSourceFromConfig } from './console/from-config.js';
 import { DemoSource } from './demo/demo-source.js';
 import { promqlSourceFromConfig } from './promql/from-config.js';
 import type { Source } from './source.js';
@@ -70,7 +72,8 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
   if (watcher !== undefined) publishers.push(watcher);
   if (config.demo) publishers.push(new DemoSource());
   const promql = promqlSourceFromConfig(config, deps.metricsRegistry);
-  const others: Source[] = promql === null ? [] : [promql];
+  const streaming = consoleSourceFromConfig(config, authorize);
+  const others: Source[] = [...(promql === null ? [] : [promql]), ...(streaming === null ? [] : [streaming])];
   if (publishers.length === 0) return others;
   deps.stats?.contribute(() => ({ ...state.counts() }));
   // Alertmanager's API v2 over the merged state (amtool, Karma, Grafana); silences go to the watcher's Alertmanagers.

@@ -106,6 +106,12 @@ export const ERROR_CATALOGUE = {
     message: 'this needs a watched Alertmanager; alerts that only came through the ingest cannot be silenced',
   },
   upstream_error: { status: 502, retry: true, message: 'the Alertmanager did not answer usefully' },
+  conflict: { status: 409, retry: false, message: 'the request conflicts with what exists' },
+  console_unavailable: {
+    status: 503,
+    retry: true,
+    message: 'the streaming cluster (console.nats.servers) is not reachable from livegate',
+  },
   internal: { status: 500, closeCode: 1011, retry: true, message: 'internal error' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { LABEL_NAME_PATTERN, MAX_LABEL_NAME_LENGTH, MAX_LABEL_VALUE_LENGTH } from '@livegate/protocol';
+import { fieldPath } from '../../core/field-path.js';
 import { LivegateError } from '../../errors.js';
 
 /** Largest `POST /api/v2/silences` body, in bytes. */
@@ -51,12 +52,6 @@ export function parsePostableSilence(body: unknown): PostableSilence {
   const parsed = PostableSilenceSchema.safeParse(body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const field = issue.path.reduce<string>(
-    (acc, part) =>
-      typeof part === 'number' ? `${acc}[${part}]` : acc === '' ? String(part) : `${acc}.${String(part)}`,
-    '',
-  );
-  throw new LivegateError('invalid_body', `${field === '' ? 'body' : field}: ${issue.message}`, {
-    field: field === '' ? 'body' : field,
-  });
+  const field = fieldPath(issue.path);
+  throw new LivegateError('invalid_body', `${field}: ${issue.message}`, { field });
 }

@@ -20,9 +20,10 @@
  * @module
  */
 import type { EventDraft } from '../../core/event.js';
-import type { Source, SourceContext } from '../source.js';
+import type { Source, SourceContext, SourceRoutes } from '../source.js';
 import { ConsoleCatalog } from './catalog.js';
 import { ConsoleReducer } from './console-reducer.js';
+import { consoleRoutes } from './console-routes.js';
 import { GroupSchedule } from './group-schedule.js';
 import { LatencyRing } from './latency.js';
 import {
@@ -48,20 +49,28 @@ import {
 } from './platform.js';
 import { RateTracker } from './rates.js';
 
-/** Lifecycle of {@link ConsoleSource}: `idle` → `running` (start) → `stopped` (stop). */
+/**
+ * Lifecycle of {@link ConsoleSource}: `idle` → `running` (start) → `stopped` (stop) → `running`
+ * (start again: the server restarts a per-cluster source when this node takes its lease back).
+ */
 export type ConsoleSourceState = 'idle' | 'running' | 'stopped';
 
 /** The console source of one cluster. See the module comment. */
 export class ConsoleSource implements Source {
   readonly name: string;
   readonly reducers: readonly ConsoleReducer[];
+  /** Follows an outside system: one node of a livegate cluster runs it (see `Source.perCluster`). */
+  readonly perCluster = true;
+  /** The console API (`/api/v1/console/…`), served on every node. */
+  readonly routes: SourceRoutes;
   readonly #platform: ConsolePlatform;
   readonly #options: ResolvedConsoleOptions;
   readonly #reducer = new ConsoleReducer();
-  readonly #catalog: ConsoleCatalog;
-  readonly #schedule = new GroupSchedule();
-  readonly #rates = new RateTracker();
-  readonly #latency = new LatencyRing();
+  // Rebuilt at every start: a node that regains its lease starts from what the bus holds now.
+  #catalog: ConsoleCatalog;
+  #schedule = new GroupSchedule();
+  #rates = new RateTracker();
+  #latency = new LatencyRing();
   readonly #component: string;
   /** Topics with a hint re-read in flight, and those hinted again meanwhile. */
   readonly #hintsRunning = new Set<string>();
@@ -82,11 +91,13 @@ export class ConsoleSource implements Source {
     this.#options = resolveConsoleOptions(options);
     this.name = `console/${this.#options.cluster}`;
     this.#component = this.name;
-    this.#catalog = new ConsoleCatalog({
-      cluster: this.#options.cluster,
-      updateIntervalMs: this.#options.metricsIntervalMs,
-    });
+    this.#catalog = this.#newCatalog();
     this.reducers = [this.#reducer];
+    this.routes = consoleRoutes(this, { authorize: options.authorize });
+  }
+
+  #newCatalog(): ConsoleCatalog {
+    return new ConsoleCatalog({ cluster: this.#options.cluster, updateIntervalMs: this.#options.metricsIntervalMs });
   }
 
   /** Cluster name given in the options. */
@@ -114,10 +125,21 @@ export class ConsoleSource implements Source {
     return this.#platform.connected;
   }
 
+  /** Whether this node runs the source now (with several nodes, only the lease holder does). */
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
   async start(ctx: SourceContext): Promise<void> {
-    if (this.#state !== 'idle') throw new TypeError(`ConsoleSource ${this.name}: start() may be called once`);
+    if (this.#state === 'running') throw new TypeError(`ConsoleSource ${this.name}: start() while running`);
     this.#state = 'running';
     this.#ctx = ctx;
+    this.#catalog = this.#newCatalog();
+    this.#schedule = new GroupSchedule();
+    this.#rates = new RateTracker();
+    this.#latency = new LatencyRing();
+    this.#rounds = 0;
+    this.#problem = null;
     // State read back from the bus (another node, or before a restart) is what was published last.
     const seeded = this.#reducer.state();
     this.#catalog.seed(seeded.topics, seeded.groups);
@@ -147,14 +169,25 @@ export class ConsoleSource implements Source {
     await this.#platform.close();
   }
 
-  /** Published topics (from the latest readings), sorted by name. Throws `console_unavailable` when disconnected. */
+  /**
+   * Published topics, sorted by name: from the latest readings on the node that runs the source,
+   * from the `console` state (read back from the bus) on the others. Throws a `PlatformError`
+   * `unreachable` while the running source is disconnected (the state would be stale).
+   */
   topics(): ConsoleTopic[] {
+    if (!this.running) return [...this.#reducer.state().topics];
     this.#requireConnected();
     return this.#catalog.topics();
   }
 
-  /** Published groups, of one topic or all. Throws `console_unavailable`, or `not_found` for an unknown topic. */
+  /** Published groups, of one topic or all, like {@link topics}; `not_found` for an unknown topic. */
   groups(topic?: string): ConsoleGroup[] {
+    if (!this.running) {
+      const state = this.#reducer.state();
+      if (topic !== undefined && !state.topics.some((t) => t.name === topic))
+        throw new PlatformError('not_found', `no topic "${topic}"`);
+      return state.groups.filter((g) => topic === undefined || g.topic === topic);
+    }
     this.#requireConnected();
     if (topic !== undefined && this.#catalog.topic(topic) === undefined)
       throw new PlatformError('not_found', `no topic "${topic}"`);
@@ -166,6 +199,7 @@ export class ConsoleSource implements Source {
     this.#requireConnected();
     const stamp = this.#catalog.stamp();
     const topic = await this.#platform.createTopic(spec);
+    this.#rates.baseline(topic, this.#options.now());
     await this.#publish(this.#catalog.refreshTopic(topic.name, topic, stamp, this.#options.now()));
     return topic;
   }
@@ -179,6 +213,11 @@ export class ConsoleSource implements Source {
   }
 
   #requireConnected(): void {
+    if (!this.running)
+      throw new PlatformError(
+        'unreachable',
+        `the console of cluster ${this.cluster} runs on another livegate node (the lease holder); send writes there`,
+      );
     if (!this.#platform.connected) throw new PlatformError('unreachable', `cluster ${this.cluster} is not reachable`);
   }
 
@@ -330,6 +369,7 @@ export class ConsoleSource implements Source {
     if (hint.kind === 'topic') {
       const stamp = this.#catalog.stamp();
       const topic = await this.#platform.topic(hint.topic);
+      if (topic !== null) this.#rates.baseline(topic, this.#options.now());
       await this.#publish(this.#catalog.refreshTopic(hint.topic, topic, stamp, this.#options.now()));
       if (topic !== null && topic.consumers > 0) await this.#readGroups(hint.topic, false);
     } else {

@@ -57,6 +57,15 @@ export class RateTracker {
     return rates;
   }
 
+  /**
+   * Records a topic's first reading outside a round (created through the API or announced by an
+   * advisory), so that messages written before the next round count in its first rate. A topic
+   * already sampled is left alone: its next rate covers the time since its last round.
+   */
+  baseline(topic: ConsoleTopic, now: number): void {
+    if (!this.#topics.has(topic.name)) this.sampleTopic(topic, now);
+  }
+
   /** Records a group reading (delivered count and lag) at `now` and returns its rates. */
   sampleGroup(topic: string, name: string, delivered: number, lag: number, now: number): GroupRates {
     const key = groupKey(topic, name);

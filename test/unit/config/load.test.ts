@@ -327,3 +327,21 @@ describe('loadConfig refuses bad values with a ConfigError naming the key and wh
     );
   });
 });
+
+describe('the console section', () => {
+  it('is off by default and takes its NATS servers from --console-nats-servers', () => {
+    expect(loadConfig({}).console.nats.servers).toEqual([]);
+    const config = loadConfig({ flags: { '--console-nats-servers': 'nats://127.0.0.1:4222,nats://127.0.0.1:4223' } });
+    expect(config.console.nats.servers).toEqual(['nats://127.0.0.1:4222', 'nats://127.0.0.1:4223']);
+    expect(config.console).toMatchObject({ metricsIntervalMs: 2000, reconcileMs: 30_000, canary: false });
+  });
+
+  it('refuses two ways to authenticate and a malformed NKey seed, naming the key', () => {
+    const both = configError({ overrides: { console: { nats: { servers: ['nats://a:1'], token: 't', user: 'u' } } } });
+    expect(both.message).toMatch(/console\.nats\.token/);
+    const seed = configError({ overrides: { console: { nats: { servers: ['nats://a:1'], nkeySeed: 'SUnope' } } } });
+    expect(seed.message).toMatch(/console\.nats\.nkeySeed.*58 base32/);
+    const scheme = configError({ flags: { '--console-nats-servers': 'http://a:1' } });
+    expect(scheme.message).toMatch(/console\.nats\.servers/);
+  });
+});

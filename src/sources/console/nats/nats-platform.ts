@@ -43,6 +43,8 @@ export interface NatsPlatformOptions {
   readonly monitorUrl?: string;
   /** Time limit of one JetStream API request, in ms. Defaults to `2000`. */
   readonly requestTimeoutMs?: number;
+  /** Wait between attempts of the first connection, in ms. Defaults to `500`. */
+  readonly retryMs?: number;
 }
 
 const NANOS_PER_SECOND = 1_000_000_000;
@@ -100,6 +102,8 @@ export class NatsPlatform implements ConsolePlatform {
   #closed = false;
   #requests = 0;
   #canaryReady = false;
+  #generation = 0;
+  #retry: NodeJS.Timeout | undefined;
 
   constructor(options: NatsPlatformOptions) {
     this.#options = options;
@@ -114,28 +118,53 @@ export class NatsPlatform implements ConsolePlatform {
     return this.#requests;
   }
 
+  /**
+   * Connects in the background: the first connection is retried here (every `retryMs`, cancelled by
+   * {@link close}) rather than by the client's `waitOnFirstConnect`, whose retry loop cannot be
+   * stopped and would keep a stopped livegate alive; after it, the client reconnects by itself.
+   * Restartable: `start` after `close` connects again (a node that regains its lease).
+   */
   async start(onStatus: (status: PlatformStatus) => void, onChange: (hint: ChangeHint) => void): Promise<void> {
+    const generation = ++this.#generation;
+    this.#closed = false;
+    this.#connected = false;
+    this.#nc = undefined;
+    this.#jsm = undefined;
+    this.#canaryReady = false;
     const servers = [this.#options.connection.servers ?? []].flat().join(', ');
+    const current = (): boolean => !this.#closed && generation === this.#generation;
     onStatus({ state: 'disconnected', detail: `connecting to ${servers}` });
-    // With waitOnFirstConnect the client retries until the server answers; do not hold up start-up.
-    void connect(this.#options.connection).then(
-      (nc) => this.#onConnected(nc, onStatus, onChange),
-      (error: unknown) => {
-        if (!this.#closed)
+    const attempt = (): void => {
+      if (!current()) return;
+      connect({ ...this.#options.connection, waitOnFirstConnect: false }).then(
+        (nc) => this.#onConnected(nc, generation, onStatus, onChange),
+        (error: unknown) => {
+          if (!current()) return;
           onStatus({ state: 'disconnected', detail: `cannot connect to ${servers}: ${(error as Error).message}` });
-      },
-    );
+          this.#retry = setTimeout(attempt, this.#options.retryMs ?? 500);
+          this.#retry.unref?.();
+        },
+      );
+    };
+    attempt();
   }
 
-  #onConnected(nc: NatsConnection, onStatus: (s: PlatformStatus) => void, onChange: (h: ChangeHint) => void): void {
-    if (this.#closed) {
-      void nc.close();
+  #onConnected(
+    nc: NatsConnection,
+    generation: number,
+    onStatus: (s: PlatformStatus) => void,
+    onChange: (h: ChangeHint) => void,
+  ): void {
+    const current = (): boolean => !this.#closed && generation === this.#generation;
+    if (!current()) {
+      void nc.close().catch(() => undefined);
       return;
     }
     this.#nc = nc;
     this.#connected = true;
     void (async () => {
       for await (const status of nc.status()) {
+        if (!current()) return;
         if (status.type === 'disconnect') {
           this.#connected = false;
           onStatus({ state: 'disconnected', detail: `lost the connection to ${String(status.data)}` });
@@ -146,13 +175,13 @@ export class NatsPlatform implements ConsolePlatform {
       }
     })();
     void nc.closed().then((error) => {
+      if (!current()) return;
       this.#connected = false;
-      if (!this.#closed)
-        onStatus({ state: 'disconnected', detail: `connection closed: ${error?.message ?? 'closed'}` });
+      onStatus({ state: 'disconnected', detail: `connection closed: ${error?.message ?? 'closed'}` });
     });
     this.#advisories = nc.subscribe(ADVISORY_SUBJECT, {
       callback: (error, msg) => {
-        if (error) return;
+        if (error || !current()) return;
         const hint = hintFromAdvisory(msg.subject);
         if (hint !== null && hint.topic !== CANARY_STREAM) onChange(hint);
       },
@@ -164,8 +193,13 @@ export class NatsPlatform implements ConsolePlatform {
     if (this.#closed) return;
     this.#closed = true;
     this.#connected = false;
+    clearTimeout(this.#retry);
     this.#advisories?.unsubscribe();
-    await this.#nc?.close().catch(() => undefined);
+    this.#advisories = undefined;
+    const nc = this.#nc;
+    this.#nc = undefined;
+    this.#jsm = undefined;
+    await nc?.close().catch(() => undefined);
   }
 
   async *topics(): AsyncIterable<readonly ConsoleTopic[]> {

@@ -66,7 +66,6 @@ describe('NATS connection settings', () => {
       user: 'u',
       pass: 'p',
       maxReconnectAttempts: -1,
-      waitOnFirstConnect: true,
     });
     expect(options.pingInterval! * (options.maxPingOut! + 1)).toBeLessThanOrEqual(6_000);
   });
