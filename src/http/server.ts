@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { createBus } from '../bus/create-bus.js';
+import { createClusterServices } from '../bus/cluster-services.js';
 import { createLease } from '../bus/create-lease.js';
 import { defaultNodeId } from '../config/sections/cluster.js';
 import { loadConfig } from '../config/load.js';
@@ -269,6 +270,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   });
 
   const streams = new SourceStreamFactory(ctx);
+  const cluster = createClusterServices(leaseConfig, (err) => log.warn({ err }, 'cluster services error'));
   const contexts = new Map<Source, SourceContext>();
   for (const source of sources) {
     contexts.set(source, {
@@ -277,6 +279,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       log: log.child({ source: source.name }),
       clock: systemClock,
       streams,
+      cluster,
     });
   }
   for (const source of sources) await registerSourceRoutes(app, source, contexts.get(source)!);
@@ -323,6 +326,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     for (const source of started.reverse()) await source.stop().catch(() => {});
+    await cluster.stop().catch(() => {});
     stopBusHealth();
     await hub.stop({ code: 'shutting_down', message: 'start-up failed', wsCode: 1011 });
     await app.close().catch(() => {});
@@ -355,6 +359,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       for (const source of [...sources].reverse()) {
         await source.stop().catch((err: unknown) => log.warn({ err, source: source.name }, 'source stop failed'));
       }
+      await cluster.stop().catch((err: unknown) => log.warn({ err }, 'cluster services stop failed'));
       stopBusHealth();
       await hub.stop({ code: 'shutting_down', message: 'server is shutting down', wsCode: 1001 });
       ws.close();

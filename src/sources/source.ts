@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
+import type { ClusterServices } from '../core/cluster.js';
 import type { DemandChange, DemandSpec } from '../core/demand.js';
 import type { EventDraft } from '../core/event.js';
 import type { Principal } from '../core/principal.js';
@@ -8,7 +9,7 @@ import type { SourceStream } from '../core/source-stream.js';
 import type { StateReducer } from '../core/state-topic.js';
 import type { SubscribeExtension } from '../core/subscribe-extension.js';
 
-export type { DemandChange, DemandSpec, SourceStream, SubscribeExtension };
+export type { ClusterServices, DemandChange, DemandSpec, SourceStream, SubscribeExtension };
 
 /** Health of one component as shown on the `health` topic and in `/readyz`. */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -55,6 +56,12 @@ export interface SourceContext {
   readonly clock: Clock;
   /** Serves streams on the source's own URLs through the shared machinery. */
   readonly streams: SourceStreams;
+  /**
+   * Leases and broadcast channels shared with the other nodes of the cluster (alone on a memory
+   * bus): for work a source wants done once per cluster at a finer grain than the whole source
+   * (see {@link Source.perCluster}), e.g. one Prometheus query per distinct metric stream.
+   */
+  readonly cluster: ClusterServices;
 }
 
 /** HTTP routes of a source: a Fastify plugin registered under `prefix`. */

@@ -122,6 +122,7 @@ export class PromqlSource implements Source {
 
   async start(ctx: SourceContext): Promise<void> {
     this.ctx = ctx;
+    this.runners.useCluster(ctx.cluster);
     const every = Math.max(250, Math.min(5000, Math.floor(this.inactivityTimeoutMs / 4)));
     this.sweep = setInterval(() => this.closeBlocked(), every);
     this.sweep.unref();

@@ -46,6 +46,10 @@ export interface RunnerStatus {
   readonly lastEvaluatedAt: string | null;
   readonly lastDurationMs: number | null;
   readonly lastError: MetricError | null;
+  /** Whether this node evaluates the query (always for a node alone; the lease holder in a cluster). */
+  readonly evaluatedHere: boolean;
+  /** In a cluster: results this node received from the holder over the query's channel. */
+  readonly received?: number;
 }
 
 /** Last outcome, replayed to a viewer that joins between two evaluations. */
@@ -125,6 +129,7 @@ export class QueryRunner {
       lastEvaluatedAt: this.lastEvaluatedAt === null ? null : new Date(this.lastEvaluatedAt).toISOString(),
       lastDurationMs: this.lastDurationMs,
       lastError: this.lastError,
+      evaluatedHere: true,
     };
   }
 

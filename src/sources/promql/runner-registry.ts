@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ClusterServices } from '../../core/cluster.js';
 import type { MetricViewer } from './metric-update.js';
 import type { PrometheusDataSource } from './prometheus-client.js';
 import {
@@ -14,6 +15,7 @@ import {
   type RunnerSpec,
   type RunnerStatus,
 } from './query-runner.js';
+import { SharedRunner, type Runner } from './shared-runner.js';
 
 /** Options of {@link RunnerRegistry}. */
 export interface RunnerRegistryOptions {
@@ -26,9 +28,11 @@ export interface RunnerRegistryOptions {
   readonly onViewerError?: (err: unknown) => void;
 }
 
+export type { Runner } from './shared-runner.js';
+
 /** A viewer's membership; `leave()` is idempotent. */
 export interface RunnerMembership {
-  readonly runner: QueryRunner;
+  readonly runner: Runner;
   leave(): void;
 }
 
@@ -39,7 +43,8 @@ export function runnerKey(spec: RunnerSpec): string {
 
 /** All running queries of one data source. */
 export class RunnerRegistry {
-  private readonly runners = new Map<string, QueryRunner>();
+  private readonly runners = new Map<string, Runner>();
+  private cluster: ClusterServices | null = null;
   private readonly clock: RunnerClock;
   private readonly observer: RunnerObserver;
   private readonly onViewerError: (err: unknown) => void;
@@ -50,12 +55,22 @@ export class RunnerRegistry {
     this.onViewerError = options.onViewerError ?? (() => undefined);
   }
 
+  /**
+   * Shares runners with the other nodes of a cluster from now on (a no-op for a node alone): each
+   * distinct query is then evaluated by one node, see {@link SharedRunner}.
+   */
+  useCluster(cluster: ClusterServices | undefined): void {
+    this.cluster = cluster?.shared === true ? cluster : null;
+  }
+
   /** Joins (or starts) the runner of `spec`. */
   join(spec: RunnerSpec, viewer: MetricViewer): RunnerMembership {
     const key = runnerKey(spec);
     let runner = this.runners.get(key);
     if (!runner) {
-      runner = new QueryRunner(spec, this.options.source, this.clock, this.observer, this.onViewerError);
+      const local = (): QueryRunner =>
+        new QueryRunner(spec, this.options.source, this.clock, this.observer, this.onViewerError);
+      runner = this.cluster === null ? local() : new SharedRunner(spec, key, this.cluster, local, this.onViewerError);
       this.runners.set(key, runner);
       runner.start();
     }
