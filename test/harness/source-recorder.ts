@@ -2,9 +2,9 @@
  * A {@link SourceContext} that records what a source publishes and reports, so a test can drive a
  * source against a real server and wait, with deadlines, for the drafts and health it produces.
  */
-import { pino } from 'pino';
 import type { EventDraft } from '../../src/core/event.js';
 import type { HealthStatus, SourceContext } from '../../src/sources/source.js';
+import { testSourceContext } from './source-context.js';
 import { waitFor } from './wait.js';
 
 /** One `setHealth` call. */
@@ -21,7 +21,7 @@ export class SourceRecorder {
   /** When each draft of {@link drafts} was published (epoch ms), same index. */
   readonly publishedAt: number[] = [];
   readonly health: HealthReport[] = [];
-  readonly ctx: SourceContext = {
+  readonly ctx: SourceContext = testSourceContext({
     publish: async (drafts) => {
       this.drafts.push(...drafts);
       const now = Date.now();
@@ -31,8 +31,7 @@ export class SourceRecorder {
     setHealth: (component, status, detail) => {
       this.health.push({ component, status, detail, at: Date.now() });
     },
-    log: pino({ level: 'silent' }),
-  };
+  });
 
   /** Drafts of a type, optionally narrowed by a predicate on `data`. */
   of<T>(type: string, where: (data: T) => boolean = () => true): T[] {

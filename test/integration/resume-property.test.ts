@@ -571,7 +571,8 @@ describe('long-poll position when a poll ends with events still queued', () => {
       void server.hub.publish({ topic, type: 't', data: attempt });
       const published = server.hub.head;
       server.hub.advanceTimers();
-      if (session.state !== 'closed') throw new Error('the poll timeout did not fire in the same pass');
+      // `advanceTimers` changes the state behind the compiler's narrowing.
+      if ((session.state as string) !== 'closed') throw new Error('the poll timeout did not fire in the same pass');
       raced++;
       const first = await answer;
       const next = await pollNow(server, topic, first.lastEventId);
@@ -635,7 +636,7 @@ async function expectResetSnapshotLive(
     const log = consumer.log.filter((r) => !('control' in r) || r.control === 'reset' || r.control === 'error');
     expect(log).toHaveLength(3);
     expect(log[0]).toMatchObject({ control: 'reset' });
-    if (t !== 'poll') expect((log[0] as { data: { reason: string } }).data.reason).toBe(reason);
+    if (t !== 'poll') expect((log[0] as unknown as { data: { reason: string } }).data.reason).toBe(reason);
     expect(log[1]).toMatchObject({ event: { topic: 'health', type: 'snapshot' } });
     expect(log[2]).toMatchObject({ event: { id: live, topic, type: 'after' } });
   } finally {

@@ -36,7 +36,7 @@ describe('describeLeaves', () => {
             .meta({ description: 'e', envAliases: ['E'] }),
           l: z
             .array(z.enum(['p', 'q']))
-            .default(() => ['p'])
+            .default(() => ['p' as const])
             .meta({ description: 'l' }),
         })
         .prefault({}),

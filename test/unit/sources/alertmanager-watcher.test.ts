@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testSourceContext } from '../../harness/source-context.js';
 import type { EventDraft } from '../../../src/core/event.js';
 import { installErrorHandling } from '../../../src/http/error-handler.js';
 import { AlertmanagerRequestError, type AlertmanagerApi } from '../../../src/sources/alertmanager/client.js';
@@ -110,14 +111,13 @@ async function startWatcher(
     connect: async (t) => fakes.get(t.name)!,
     ...options,
   });
-  const ctx: SourceContext = {
+  const ctx: SourceContext = testSourceContext({
     publish: async (drafts) => {
       published.push([...drafts]);
       return drafts.map((_, i) => `id-${i}`);
     },
-    setHealth: (component, status, detail) => health.push({ component, status, detail }),
-    log: pino({ level: 'silent' }),
-  };
+    setHealth: (component, status, detail) => void health.push({ component, status, detail }),
+  });
   await watcher.start(ctx);
   started.push(watcher);
   return { watcher, published, health, clock, fakes, ctx };
@@ -300,7 +300,7 @@ describe('the webhook receiver', () => {
 
   async function withRoutes(h: Harness): Promise<FastifyInstance> {
     app = Fastify();
-    installErrorHandling(app, 5);
+    installErrorHandling(app, 5, pino({ level: 'silent' }));
     // The webhook route reads nothing from the context; mounted under its prefix like the server does.
     await registerSourceRoutes(app, h.watcher, {} as SourceContext);
     await app.ready();

@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { testSourceContext } from '../../harness/source-context.js';
 import type { EventDraft } from '../../../src/core/event.js';
 import { stampDraft } from '../../../src/core/draft-validation.js';
 import { isLiveAlert, isSilence, type LiveAlert, type Silence } from '../../../src/sources/alerts/alert-model.js';
@@ -167,14 +167,13 @@ describe('DemoSource', () => {
   it('publishes on its own timers and stops cleanly', async () => {
     vi.useFakeTimers({ now: T0 });
     const published: EventDraft[] = [];
-    const ctx: SourceContext = {
+    const ctx: SourceContext = testSourceContext({
       publish: async (drafts) => {
         published.push(...drafts);
         return drafts.map(() => 'id');
       },
       setHealth: () => {},
-      log: pino({ level: 'silent' }),
-    };
+    });
     const source = new DemoSource({ random: seeded(2), now: () => Date.now() });
     await source.start(ctx);
     await vi.advanceTimersByTimeAsync(6_000);
