@@ -126,6 +126,8 @@ export async function runMetricsBench(
         '100000',
         '--limits-max-per-ip',
         '100000',
+        '--limits-connects-per-second',
+        '0',
         '--log-level',
         'warn',
       ],

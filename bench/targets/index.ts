@@ -107,6 +107,11 @@ export const livegate: Target = {
         LIMIT,
         '--limits-max-connections',
         LIMIT,
+        // The generator connects and publishes from loopback far above the per-address rate limits.
+        '--limits-connects-per-second',
+        '0',
+        '--limits-publishes-per-second',
+        '0',
         ...ctx.livegateArgs,
       ],
       env: { LIVEGATE_LIMITS_MAX_PER_IP: LIMIT, LIVEGATE_LIMITS_MAX_CONNECTIONS: LIMIT },

@@ -27,6 +27,7 @@ import { serverSection } from './sections/server.js';
 import { shutdownSection } from './sections/shutdown.js';
 import { sseSection } from './sections/sse.js';
 import { statsSection } from './sections/stats.js';
+import { tlsSection } from './sections/tls.js';
 import { wsSection } from './sections/ws.js';
 import { describeLeaves, type Setting } from './settings.js';
 
@@ -44,6 +45,7 @@ const SECTIONS = [
   pollSection,
   publishSection,
   authSection,
+  tlsSection,
   statsSection,
   alertmanagersSection,
   alertsSection,
@@ -68,6 +70,7 @@ const shape = {
   ...pollSection.shape,
   ...publishSection.shape,
   ...authSection.shape,
+  ...tlsSection.shape,
   ...statsSection.shape,
   ...alertmanagersSection.shape,
   ...alertsSection.shape,

@@ -3,6 +3,15 @@ import { compileFilter, FilterError, intersectFilters, type CompiledFilter } fro
 import { TopicPatterns } from './topic-patterns.js';
 
 /**
+ * What a route or stream needs: `public` (probes, the dashboard's files), `read` (streams, polls,
+ * snapshots), `write` (publish, alert ingest, webhook, silences) or `admin` (connections API, metric
+ * stream status and close, console writes). A route declares it in its Fastify config
+ * (`{ config: { access: 'write', writesTopics: ['alerts'] } }`); untagged routes are `read` for
+ * GET/HEAD and `write` for every other method, so a route that forgets its tag is protected.
+ */
+export type Access = 'public' | 'read' | 'write' | 'admin';
+
+/**
  * The rights a credential carries, as written in a token's claim or a publisher key: what the
  * principal may read (`subscribe`, narrowed by every `match`), which PromQL namespaces it may query,
  * what it may publish and whether it may administer. `null` lists mean "no restriction".

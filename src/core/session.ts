@@ -30,9 +30,17 @@ export interface SessionHost {
 
 /**
  * The timers a session may hold, one per purpose: the idle `heartbeat` (SSE and WebSocket), the
- * WebSocket `keepalive` (protocol pings and the idle timeout) and a long-poll's `timeout`.
+ * WebSocket `keepalive` (protocol pings and the idle timeout), a long-poll's `timeout` and the
+ * principal's credential `expiry`.
  */
-export type SessionTimer = 'heartbeat' | 'keepalive' | 'timeout';
+export type SessionTimer = 'heartbeat' | 'keepalive' | 'timeout' | 'expiry';
+
+/** How a session whose token expires is ended: SSE `error` event, WebSocket close 4001, poll 401. */
+export const TOKEN_EXPIRED: CloseReason = Object.freeze({
+  code: 'token_expired',
+  message: 'the token has expired; get a new one',
+  wsCode: 4001,
+});
 
 /** Limits of one session's outbound queue. */
 export interface QueueLimits {
@@ -89,7 +97,8 @@ export class Session {
   readonly id: string;
   readonly transport: TransportWriter;
   readonly ip: string;
-  readonly principal: Principal;
+  /** Who is on the other end; replaced by a WebSocket token refresh ({@link setPrincipal}). */
+  principal: Principal;
   readonly userAgent: string | undefined;
   readonly openedAt = Date.now();
   readonly openedMono: number;
@@ -123,6 +132,31 @@ export class Session {
     this.principal = init.principal;
     this.userAgent = init.userAgent;
     this.limits = limits;
+    this.armExpiry();
+  }
+
+  /**
+   * Replaces the principal (a refreshed token) and moves the end of the session to its expiry.
+   * The caller has checked that `next` keeps the rights the subscriptions were authorized under.
+   */
+  setPrincipal(next: Principal): void {
+    if (this.state !== 'open') return;
+    this.principal = next;
+    this.armExpiry();
+  }
+
+  /** A session lives no longer than its credential: at `expiresAt` it ends with `token_expired`. */
+  private armExpiry(): void {
+    const expiresAt = this.principal.expiresAt;
+    const previous = this.timers.expiry;
+    if (previous !== undefined) this.host.timers.cancel(previous);
+    delete this.timers.expiry;
+    if (expiresAt === null) return;
+    this.setTimer('expiry', Math.max(0, expiresAt - Date.now()), () => {
+      // Fired on a tick at or after the due time; a refresh in between re-armed it.
+      if (this.principal.expiresAt !== null && this.principal.expiresAt <= Date.now()) this.close(TOKEN_EXPIRED);
+      else this.armExpiry();
+    });
   }
 
   /** Kind of transport, for metrics and the connections list. */

@@ -27,7 +27,12 @@ import { handleSse } from '../transports/sse.js';
 import { SourceStreamFactory } from '../transports/source-streams.js';
 import { rejectHandshake, WebSocketTransport, WS_PATH } from '../transports/websocket.js';
 import { errorBody, LivegateError } from '../errors.js';
-import { Authenticator, requirePublisher } from './auth.js';
+import { AddressList } from './auth/address-list.js';
+import { AuthGate } from './auth/auth-gate.js';
+import { installAccessControl, tagRoutes } from './auth/access-hook.js';
+import { JwtVerifier } from './auth/jwt-verifier.js';
+import { PublishKeys } from './auth/publish-keys.js';
+import { RateLimiter } from './limits/rate-limiter.js';
 import { ClientIpResolver } from './client-ip.js';
 import { ConnectionLimiter } from './connection-limiter.js';
 import { registerDashboard } from './dashboard.js';
@@ -148,7 +153,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   });
   metrics.watchHub(hub);
   hub.registerState(new HealthReducer());
-  const auth = new Authenticator(config.auth.adminToken);
+  const gate = authGateFromConfig(config);
   const stats =
     config.stats.intervalMs > 0
       ? new StatsSource(hub, metrics, {
@@ -170,7 +175,6 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     ...configuredSources(config, {
       stats,
       metricsRegistry: metrics.registry,
-      authorizePublisher: (headers) => requirePublisher(auth.authenticate(headers)),
       version: VERSION,
       watchTelemetry: new AlertmanagerMetrics(
         metrics.registry,
@@ -186,15 +190,34 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
 
   let shuttingDown = false;
   const health = new HealthReporter((drafts) => hub.publish(drafts, 'livegate'), log);
-  const limiter = new ConnectionLimiter(config.limits.maxConnections, config.limits.maxPerIp);
+  const connections = new ConnectionLimiter(config.limits.maxConnections, config.limits.maxPerIp);
+  const connects = new RateLimiter({ perSecond: config.limits.connectsPerSecond, setting: 'limits.connectsPerSecond' });
+  const wsMessages = new RateLimiter({ perSecond: config.ws.maxMessagesPerSecond, setting: 'ws.maxMessagesPerSecond' });
   const origins = new OriginPolicy(config.cors.origins);
+  const clientIp = new ClientIpResolver(config.trustedProxies);
   const ctx: TransportContext = {
     hub,
     config,
-    limiter,
-    auth,
+    limiter: {
+      acquire: (ip) => {
+        connects.check(ip, 'connections from this address');
+        return connections.acquire(ip);
+      },
+    },
+    auth: {
+      principalOf: (request) => {
+        if (request.principal === null) throw new LivegateError('unauthorized');
+        return request.principal;
+      },
+      handshake: async (headers, accessToken, ip) => (await gate.require({ headers, accessToken, ip }, 'read'))!,
+      refresh: (token, current) => gate.refresh(token, current),
+    },
+    wsMessages: {
+      take: (connection) => wsMessages.take(connection) === 0,
+      forget: (connection) => wsMessages.forget(connection),
+    },
     origins,
-    clientIp: new ClientIpResolver(config.trustedProxies),
+    clientIp,
     log,
     shuttingDown: () => shuttingDown,
   };
@@ -232,6 +255,14 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   });
   installErrorHandling(app, config.limits.retryAfterSeconds, log);
   installSecurityHeaders(app, false);
+  installAccessControl(app, {
+    gate,
+    clientIp: (request) => clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']),
+    writeLimiter: new RateLimiter({
+      perSecond: config.limits.publishesPerSecond,
+      setting: 'limits.publishesPerSecond',
+    }),
+  });
   instrumentEndpoints(app, metrics.registry, [
     ...(config.alerts.ingest ? [INGEST_ENDPOINT] : []),
     ...(config.alertmanagers.length > 0 ? [WEBHOOK_ENDPOINT] : []),
@@ -259,8 +290,8 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     '/api/v2/events/poll',
     enabled.has('poll') ? (request, reply) => handlePoll(ctx, request, reply) : disabled('long-poll'),
   );
-  registerPublishRoute(app, hub, config, auth, metrics);
-  registerConnectionRoutes(app, hub, auth, nodeId);
+  registerPublishRoute(app, hub, config, metrics);
+  registerConnectionRoutes(app, hub, nodeId);
   registerProbeRoutes(app, hub, health, metrics, {
     node: nodeId,
     version: VERSION,
@@ -283,7 +314,12 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     });
   }
   for (const source of sources) await registerSourceRoutes(app, source, contexts.get(source)!);
-  for (const plugin of [registerDashboard, ...(options.plugins ?? [])]) await plugin(app);
+  // The dashboard's files are public: a browser loads the page before it has a token.
+  await app.register(async (scope) => {
+    tagRoutes(scope, 'public');
+    await registerDashboard(scope);
+  });
+  for (const plugin of options.plugins ?? []) await plugin(app);
 
   const ws = new WebSocketTransport(
     ctx,
@@ -349,6 +385,8 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     },
     'livegate listening',
   );
+  // Said once, so an operator sees at start that reading is open (auth.mode none) and who may write.
+  log.info({ auth: config.auth.mode }, `access: ${gate.describe()}`);
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
@@ -368,4 +406,29 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     })());
 
   return { url, port: address.port, hub, config, app, metrics, health, stats, log, close };
+}
+
+/** The auth gate `config.auth` describes: token verification, publisher keys, protected writes. */
+function authGateFromConfig(config: Config): AuthGate {
+  const { auth } = config;
+  const jwt =
+    auth.mode === 'jwt'
+      ? new JwtVerifier({
+          secret: auth.jwt.secret,
+          publicKeyFile: auth.jwt.publicKeyFile,
+          jwksUrl: auth.jwt.jwksUrl,
+          issuer: auth.jwt.issuer,
+          audience: auth.jwt.audience,
+          clockSkewSeconds: auth.jwt.clockSkewSeconds,
+          maxTokenBytes: auth.jwt.maxTokenBytes,
+        })
+      : undefined;
+  return new AuthGate({
+    mode: auth.mode,
+    ...(jwt === undefined ? {} : { jwt }),
+    claims: { claim: auth.jwt.claim, paths: auth.jwt.paths },
+    publishKeys: new PublishKeys(auth.publishKeys),
+    adminToken: auth.adminToken,
+    writeAllowFrom: new AddressList(auth.writeAllowFrom),
+  });
 }

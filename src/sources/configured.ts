@@ -10,10 +10,8 @@
  * whenever at least one of them is enabled. With none enabled, `alerts` and `silences` are plain
  * topics (no snapshots), as documented for state topics.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { LivegateError } from '../errors.js';
 import { AlertStateSource } from './alerts/alert-state-source.js';
 import { IngestSource } from './alerts/ingest-source.js';
 import type { WatchTelemetry } from './alertmanager/watch-telemetry.js';
@@ -32,13 +30,6 @@ export interface ConfiguredSourceDeps {
   readonly metricsRegistry?: Registry | undefined;
   /** The `stats_updated` publisher, when stats are on: alert counts are added to it. */
   readonly stats?: { contribute(contributor: StatsContributor): void } | undefined;
-  /**
-   * Throws `unauthorized`/`forbidden` unless the caller may publish (ingest and webhook are publish
-   * paths: with an admin token set they need it, like `POST /api/v2/events`). The server passes its
-   * authenticator's check. Defaults to allowing everyone when no admin token is set and refusing
-   * everyone otherwise.
-   */
-  readonly authorizePublisher?: ((headers: IncomingHttpHeaders) => void) | undefined;
   /** livegate's version, reported by the Alertmanager-compatible `/api/v2/status` without a watched Alertmanager. */
   readonly version?: string | undefined;
   /** Receives the Alertmanager watcher's poll outcomes (metrics). Defaults to none. */
@@ -50,21 +41,12 @@ export interface ConfiguredSourceDeps {
  * server together with any programmatic sources.
  */
 export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {}): Source[] {
-  const authorize =
-    deps.authorizePublisher ??
-    (config.auth.adminToken === ''
-      ? () => {}
-      : () => {
-          throw new LivegateError('unauthorized', 'publishing requires the admin token (Authorization: Bearer …)');
-        });
   const publishers: Source[] = [];
   const state = new AlertStateSource();
-  if (config.alerts.ingest)
-    publishers.push(new IngestSource({ resolveTimeoutMs: config.alerts.resolveTimeoutMs, authorize }));
+  if (config.alerts.ingest) publishers.push(new IngestSource({ resolveTimeoutMs: config.alerts.resolveTimeoutMs }));
   const watcher =
     config.alertmanagers.length > 0
       ? new AlertmanagerWatcher(config.alertmanagers, {
-          authorize,
           publishedState: () => ({ alerts: state.alerts.values(), silences: state.silences.values() }),
           ...(deps.watchTelemetry === undefined ? {} : { telemetry: deps.watchTelemetry }),
         })
@@ -80,7 +62,6 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
   const api = new AlertmanagerApiSource({
     state,
     watcher,
-    authorize,
     ...(deps.version === undefined ? {} : { version: deps.version }),
   });
   return [state, ...publishers, api, new AlertmanagerProbesSource(), ...others];

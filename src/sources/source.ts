@@ -4,12 +4,26 @@ import type { Clock } from '../core/clock.js';
 import type { ClusterServices } from '../core/cluster.js';
 import type { DemandChange, DemandSpec } from '../core/demand.js';
 import type { EventDraft } from '../core/event.js';
-import type { Principal } from '../core/principal.js';
+import type { Access, Principal } from '../core/principal.js';
 import type { SourceStream } from '../core/source-stream.js';
 import type { StateReducer } from '../core/state-topic.js';
 import type { SubscribeExtension } from '../core/subscribe-extension.js';
 
-export type { ClusterServices, DemandChange, DemandSpec, SourceStream, SubscribeExtension };
+export type { Access, ClusterServices, DemandChange, DemandSpec, SourceStream, SubscribeExtension };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * What the route needs (see {@link Access}), checked by the server in one place before the body
+     * is read. Untagged routes are `read` for GET/HEAD and `write` for every other method, so a
+     * route that forgets its tag is protected, not open. Example:
+     * `app.post('/', { config: { access: 'write', writesTopics: ['alerts'] } }, handler)`.
+     */
+    access?: Access;
+    /** Topics a `write` route publishes to; the principal must be allowed every one (e.g. `['alerts']`). */
+    writesTopics?: readonly string[];
+  }
+}
 
 /** Health of one component as shown on the `health` topic and in `/readyz`. */
 export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
@@ -64,7 +78,12 @@ export interface SourceContext {
   readonly cluster: ClusterServices;
 }
 
-/** HTTP routes of a source: a Fastify plugin registered under `prefix`. */
+/**
+ * HTTP routes of a source: a Fastify plugin registered under `prefix`. Each route declares what it
+ * needs in its config (`access`, `writesTopics`); the server checks it (protected writes, tokens,
+ * publisher keys, rate limits) before the handler runs, and the handler reads the caller through
+ * `ctx.streams.authenticate(request)`.
+ */
 export interface SourceRoutes {
   /** Path prefix every route of the plugin is under, e.g. `/api/v1/metrics`. */
   readonly prefix: string;

@@ -1,21 +1,45 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Hub } from '../core/hub.js';
 import type { Principal } from '../core/principal.js';
 
 /**
- * Establishes who is calling. Implemented by the HTTP layer's authenticator (the one place that
- * reads credentials); transports only ask it.
+ * Who is calling. Implemented by the HTTP layer's auth gate (the one place that reads credentials
+ * and decides access); transports only ask it.
  */
 export interface Authenticate {
-  /** The principal for these headers and `access_token` query value; throws `unauthorized`. */
-  authenticate(headers: IncomingHttpHeaders, accessToken?: string): Principal;
+  /**
+   * The principal of a request to a Fastify route, resolved by the access check before the handler
+   * ran. Throws `unauthorized` when there is none.
+   */
+  principalOf(request: FastifyRequest): Principal;
+  /**
+   * The principal of a WebSocket handshake (which bypasses Fastify's hooks): its `Authorization`
+   * header, `access_token` query value or `livegate_token` cookie, else its address. Rejects with
+   * `unauthorized`, `invalid_token`, `token_expired` or `auth_unavailable`.
+   */
+  handshake(headers: IncomingHttpHeaders, accessToken: string | undefined, ip: string): Promise<Principal>;
+  /**
+   * The principal of a WebSocket `refresh` token replacing `current`: same subject, no fewer rights,
+   * not expired. Rejects with `invalid_token`, `token_expired` or `forbidden`.
+   */
+  refresh(token: string, current: Principal): Promise<Principal>;
 }
 
 /** Admission of a new connection by client address; returns the function that gives the slot back. */
 export interface ConnectionGate {
+  /** Takes a slot for `ip` or throws `too_many_connections(_per_ip)` / `rate_limited`. */
   acquire(ip: string): () => void;
+}
+
+/** Counts messages a WebSocket client sends; `false` means it is flooding and must be closed. */
+export interface MessageBudget {
+  /** Takes one message for `connection`; `false` when over `ws.maxMessagesPerSecond`. */
+  take(connection: string): boolean;
+  /** Forgets a closed connection. */
+  forget(connection: string): void;
 }
 
 /** Which browser origins may connect. */
@@ -37,6 +61,8 @@ export interface TransportContext {
   readonly config: Config;
   readonly limiter: ConnectionGate;
   readonly auth: Authenticate;
+  /** WebSocket messages per connection (`ws.maxMessagesPerSecond`). */
+  readonly wsMessages: MessageBudget;
   readonly origins: OriginCheck;
   readonly clientIp: ClientAddress;
   readonly log: Logger;

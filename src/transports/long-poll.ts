@@ -4,7 +4,7 @@ import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js
 import { authorizeFilter } from '../core/principal.js';
 import type { Session } from '../core/session.js';
 import type { Subscription } from '../core/subscription.js';
-import { LivegateError } from '../errors.js';
+import { errorBody, LivegateError } from '../errors.js';
 import type { TransportContext } from './context.js';
 import { filterFromQuery, intParam, singleParam, type QueryValues } from './subscription-params.js';
 
@@ -32,7 +32,8 @@ export class PollWriter implements TransportWriter {
   /** Set after the session exists; gives the position to report. */
   position: (() => string) | undefined;
 
-  constructor(private readonly answer: (body: string) => void) {}
+  /** @param answer sends the body with its HTTP status (200, or 401 when the token expired while waiting). */
+  constructor(private readonly answer: (body: string, status: number) => void) {}
 
   write(items: readonly Outbound[]): boolean {
     if (this.answered) return true;
@@ -58,7 +59,14 @@ export class PollWriter implements TransportWriter {
 
   onDrain(): void {}
 
-  close(_reason: CloseReason): void {
+  close(reason: CloseReason): void {
+    if (reason.code === 'token_expired' && !this.answered) {
+      // Events collected so far stay unacknowledged: the client polls again with a new token from
+      // the same position and gets them then.
+      this.answered = true;
+      this.answer(JSON.stringify(errorBody('token_expired', reason.message)), 401);
+      return;
+    }
     this.respond();
   }
 
@@ -70,6 +78,7 @@ export class PollWriter implements TransportWriter {
     const reason = this.resetReason === undefined ? '' : `,"resetReason":${JSON.stringify(this.resetReason)}`;
     this.answer(
       `{"events":[${this.events.join(',')}],"lastEventId":${JSON.stringify(lastEventId)},"reset":${this.reset}${reason}}`,
+      200,
     );
   }
 
@@ -88,7 +97,7 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
   const query = request.query as QueryValues;
   if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
   if (!ctx.origins.allows(request.headers.origin, request.headers.host)) throw new LivegateError('origin_not_allowed');
-  const principal = ctx.auth.authenticate(request.headers, singleParam(query, 'access_token'));
+  const principal = ctx.auth.principalOf(request);
   const filter = authorizeFilter(principal, filterFromQuery(query));
   // `lastEventId` is accepted too, so one parameter name works on every transport.
   const since = singleParam(query, 'since') || singleParam(query, 'lastEventId') || undefined;
@@ -103,7 +112,8 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
   const release = ctx.limiter.acquire(ip);
 
   return new Promise<string>((resolve) => {
-    const writer: PollWriter = new PollWriter((body) => {
+    const writer: PollWriter = new PollWriter((body, status) => {
+      if (status !== 200) void reply.code(status);
       resolve(body);
       // Close synchronously: anything dispatched after this point is after `lastEventId`.
       session.close({ code: 'done', message: 'answered', wsCode: 1000 });

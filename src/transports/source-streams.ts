@@ -4,7 +4,6 @@ import { sessionStream, type SourceStream } from '../core/source-stream.js';
 import { LivegateError } from '../errors.js';
 import type { TransportContext } from './context.js';
 import { openSseStream } from './sse.js';
-import { singleParam, type QueryValues } from './subscription-params.js';
 
 /**
  * The stream machinery handed to sources (`SourceContext.streams`): a source's own SSE URL gets the
@@ -19,7 +18,7 @@ export class SourceStreamFactory {
     if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
     if (!ctx.origins.allows(request.headers.origin, request.headers.host))
       throw new LivegateError('origin_not_allowed');
-    return ctx.auth.authenticate(request.headers, singleParam(request.query as QueryValues, 'access_token'));
+    return ctx.auth.principalOf(request);
   }
 
   /** Starts an SSE stream of named events on the request; see `SourceStreams.sse`. */

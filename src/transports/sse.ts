@@ -148,7 +148,7 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
   const query = request.query as QueryValues;
   if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
   if (!ctx.origins.allows(request.headers.origin, request.headers.host)) throw new LivegateError('origin_not_allowed');
-  const principal = ctx.auth.authenticate(request.headers, singleParam(query, 'access_token'));
+  const principal = ctx.auth.principalOf(request);
   const filter = authorizeFilter(principal, filterFromQuery(query));
   const headerId = request.headers['last-event-id'];
   // The header wins: EventSource sends it on its own reconnects with a newer id than the URL's.

@@ -112,21 +112,51 @@ export class WebSocketTransport {
     let principal: Principal;
     let ip: string;
     let release: () => void;
-    try {
-      if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
-      if (!ctx.origins.allows(req.headers.origin, req.headers.host)) throw new LivegateError('origin_not_allowed');
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      principal = ctx.auth.authenticate(req.headers, url.searchParams.get('access_token') ?? undefined);
-      ip = ctx.clientIp.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
-      release = ctx.limiter.acquire(ip);
-    } catch (err) {
+    const refuse = (err: unknown): void => {
+      if (!(err instanceof LivegateError)) ctx.log.error({ err }, 'ws handshake failed');
       rejectHandshake(
         socket,
         err instanceof LivegateError ? err : new LivegateError('internal'),
         ctx.config.limits.retryAfterSeconds,
       );
-      return;
-    }
+    };
+    // Verifying a token may fetch a key set: until it is done the socket may go away (then nothing
+    // is opened), and the slot is taken only once the principal is known.
+    let gone = false;
+    const onGone = (): void => {
+      gone = true;
+    };
+    socket.once('close', onGone);
+    socket.on('error', onGone);
+    void (async () => {
+      try {
+        if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+        if (!ctx.origins.allows(req.headers.origin, req.headers.host)) throw new LivegateError('origin_not_allowed');
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        ip = ctx.clientIp.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+        principal = await ctx.auth.handshake(req.headers, url.searchParams.get('access_token') ?? undefined, ip);
+        if (gone || socket.destroyed) return;
+        if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+        release = ctx.limiter.acquire(ip);
+      } catch (err) {
+        if (!gone && !socket.destroyed) refuse(err);
+        return;
+      } finally {
+        socket.off('close', onGone);
+        socket.off('error', onGone);
+      }
+      this.upgrade(req, socket, head, principal, ip, release);
+    })();
+  }
+
+  private upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    principal: Principal,
+    ip: string,
+    release: () => void,
+  ): void {
     // ws refuses a malformed handshake (method, key, version) without calling back, so the slot
     // must not depend on the callback: it goes back when the socket closes, whatever the outcome.
     socket.once('close', release);
@@ -155,12 +185,14 @@ export class WebSocketTransport {
       principal,
       ...(userAgent === undefined ? {} : { userAgent }),
     });
+    const budget = ctx.wsMessages;
     let lastHeard = ctx.hub.now();
     let lastPing = lastHeard;
     // No child logger per connection: at 10k connections its bindings cost more than the session.
     const log = ctx.log;
     session.onClose((reason) => {
       release();
+      budget.forget(session.id);
       log.debug({ connection: session.id, reason: reason.code, sent: session.sent }, 'ws closed');
     });
     ws.on('close', () => session.close({ code: 'client_closed', message: 'peer closed', wsCode: 1000 }));
@@ -175,11 +207,20 @@ export class WebSocketTransport {
     ws.on('ping', heard);
     ws.on('message', (data, isBinary) => {
       lastHeard = ctx.hub.now();
+      if (session.state !== 'open') return;
+      if (!budget.take(session.id)) {
+        session.close({
+          code: 'rate_limited',
+          message: `more than ${ctx.config.ws.maxMessagesPerSecond} messages per second (ws.maxMessagesPerSecond)`,
+          wsCode: 1008,
+        });
+        return;
+      }
       if (isBinary) {
         session.control('error', errorData('binary_not_supported'));
         return;
       }
-      this.onMessage(session, principal, data.toString());
+      this.onMessage(session, data.toString());
     });
 
     // Protocol pings and the idle timeout run on the `keepalive` timer; the idle `heartbeat` op
@@ -205,7 +246,7 @@ export class WebSocketTransport {
     log.debug({ connection: session.id, ip }, 'ws opened');
   }
 
-  private onMessage(session: Session, principal: Principal, text: string): void {
+  private onMessage(session: Session, text: string): void {
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -225,7 +266,10 @@ export class WebSocketTransport {
         throw new LivegateError('invalid_message', 'id must be a string of at most 64 characters', { field: 'id' });
       switch (msg.op) {
         case 'subscribe':
-          this.subscribe(session, principal, msg, id);
+          this.subscribe(session, session.principal, msg, id);
+          return;
+        case 'refresh':
+          this.refresh(session, msg, id);
           return;
         case 'unsubscribe': {
           checkKeys(msg, ['op', 'id', 'subscription']);
@@ -244,7 +288,7 @@ export class WebSocketTransport {
             throw new LivegateError('invalid_message', 'op must be a string', { field: 'op' });
           throw new LivegateError(
             'unknown_op',
-            `unknown op "${msg.op.slice(0, 40)}"; known: subscribe, unsubscribe, ping`,
+            `unknown op "${msg.op.slice(0, 40)}"; known: subscribe, unsubscribe, refresh, ping`,
             { field: 'op' },
           );
       }
@@ -255,6 +299,32 @@ export class WebSocketTransport {
       const e = err instanceof LivegateError ? err : new LivegateError('internal');
       session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e.code, e.message, e.field) });
     }
+  }
+
+  /**
+   * `{"op":"refresh","token":"…"}`: replaces the connection's token without reconnecting. The new
+   * token must be for the same subject and keep every right; the session then lives until its `exp`.
+   */
+  private refresh(session: Session, msg: Record<string, unknown>, id: string | undefined): void {
+    checkKeys(msg, ['op', 'id', 'token']);
+    if (typeof msg.token !== 'string' || msg.token === '')
+      throw new LivegateError('invalid_message', 'token must be a non-empty string', { field: 'token' });
+    const current = session.principal;
+    this.ctx.auth.refresh(msg.token, current).then(
+      (next) => {
+        if (session.state !== 'open' || session.principal !== current) return;
+        session.setPrincipal(next);
+        session.control('refreshed', {
+          ...(id === undefined ? {} : { id }),
+          expiresAt: next.expiresAt === null ? null : new Date(next.expiresAt).toISOString(),
+        });
+      },
+      (err: unknown) => {
+        if (!(err instanceof LivegateError)) this.ctx.log.error({ err, connection: session.id }, 'ws refresh failed');
+        const e = err instanceof LivegateError ? err : new LivegateError('internal');
+        session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e.code, e.message, e.field) });
+      },
+    );
   }
 
   private subscribe(

@@ -259,13 +259,14 @@ describe('with auth.adminToken', () => {
   });
 
   const draft = JSON.stringify({ topic: 'auth.t', type: 't' });
-  for (const [name, headers] of [
-    ['no Authorization header', {}],
-    ['a wrong bearer token', { Authorization: 'Bearer nope' }],
-    ['a token that differs only in its last character', { Authorization: 'Bearer s3creT' }],
-    ['Basic credentials', { Authorization: 'Basic czNjcmV0' }],
+  // No credential: `unauthorized`; a credential that is not a known key or token: `invalid_token`.
+  for (const [name, headers, code] of [
+    ['no Authorization header', {}, 'unauthorized'],
+    ['a wrong bearer token', { Authorization: 'Bearer nope' }, 'invalid_token'],
+    ['a token that differs only in its last character', { Authorization: 'Bearer s3creT' }, 'invalid_token'],
+    ['Basic credentials', { Authorization: 'Basic czNjcmV0' }, 'invalid_token'],
   ] as const) {
-    it(`answers publish and the connections API with 401 unauthorized for ${name}`, async () => {
+    it(`answers publish and the connections API with 401 ${code} for ${name}`, async () => {
       const head = server.hub.head;
       await expectError(
         await fetch(`${server.url}/api/v2/events`, {
@@ -274,15 +275,11 @@ describe('with auth.adminToken', () => {
           body: draft,
         }),
         401,
-        'unauthorized',
+        code,
       );
       expect(server.hub.head).toBe(head);
-      await expectError(await fetch(`${server.url}/api/v2/connections`, { headers }), 401, 'unauthorized');
-      await expectError(
-        await fetch(`${server.url}/api/v2/connections/c1`, { method: 'DELETE', headers }),
-        401,
-        'unauthorized',
-      );
+      await expectError(await fetch(`${server.url}/api/v2/connections`, { headers }), 401, code);
+      await expectError(await fetch(`${server.url}/api/v2/connections/c1`, { method: 'DELETE', headers }), 401, code);
     });
   }
 
@@ -329,9 +326,13 @@ describe('with auth.adminToken', () => {
     await expectError(
       await fetch(`${server.url}/api/v2/events/stream`, { headers: { Authorization: 'Bearer nope' } }),
       401,
-      'unauthorized',
+      'invalid_token',
     );
-    await expectError(await fetch(`${server.url}/api/v2/events/poll?timeout=0&access_token=nope`), 401, 'unauthorized');
+    await expectError(
+      await fetch(`${server.url}/api/v2/events/poll?timeout=0&access_token=nope`),
+      401,
+      'invalid_token',
+    );
     await expect(TestWs.open(`${server.url}/ws/dashboard?access_token=nope`)).rejects.toThrow('handshake refused: 401');
     expect(server.hub.sessionCount).toBe(0);
   });

@@ -14,6 +14,7 @@ export const CONTROL_NAMES = [
   'subscribed',
   'unsubscribed',
   'pong',
+  'refreshed',
 ] as const;
 
 /** A control message name. */
@@ -74,7 +75,9 @@ export type ClientOp =
       readonly batchMs?: number;
     }
   | { readonly op: 'unsubscribe'; readonly id?: string; readonly subscription: string }
-  | { readonly op: 'ping'; readonly id?: string };
+  | { readonly op: 'ping'; readonly id?: string }
+  /** Replaces the connection's token (same subject, no fewer rights) without reconnecting. */
+  | { readonly op: 'refresh'; readonly id?: string; readonly token: string };
 
 /** WebSocket: server → client. */
 export type ServerOp =
@@ -86,5 +89,7 @@ export type ServerOp =
   | { readonly op: 'subscribed'; readonly id?: string; readonly subscription: string }
   | { readonly op: 'unsubscribed'; readonly id?: string; readonly subscription: string }
   | { readonly op: 'pong'; readonly id?: string }
+  /** The `refresh` was accepted; the connection now ends at `expiresAt` (ISO time, `null` for never). */
+  | { readonly op: 'refreshed'; readonly id?: string; readonly expiresAt: string | null }
   | { readonly op: 'event'; readonly subscription: string; readonly event: Envelope }
   | { readonly op: 'events'; readonly subscription: string; readonly events: readonly Envelope[] };

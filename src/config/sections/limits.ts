@@ -26,6 +26,14 @@ export const limitsSection = defineSection({
         .max(10_000)
         .default(32)
         .meta({ description: 'Most subscriptions on one WebSocket.' }),
+      connectsPerSecond: z.number().int().min(0).max(1_000_000).default(20).meta({
+        description:
+          'New connections (SSE, WebSocket, polls) a client address may open per second, with a burst of the same size; 0 turns the limit off (429 with Retry-After beyond). Defaults to 20.',
+      }),
+      publishesPerSecond: z.number().int().min(0).max(1_000_000).default(100).meta({
+        description:
+          'Write requests (publish, alert ingest, webhook, silences) per publisher key, token subject or, without credentials, client address per second, with a burst of the same size; 0 turns the limit off (429 with Retry-After beyond). Defaults to 100.',
+      }),
       retryAfterSeconds: z
         .number()
         .int()

@@ -24,6 +24,10 @@ export const wsSection = defineSection(
           .max(64 * 1024 * 1024)
           .default(512 * 1024)
           .meta({ description: 'Largest incoming WebSocket message.' }),
+        maxMessagesPerSecond: z.number().int().min(0).max(100_000).default(50).meta({
+          description:
+            'Messages a WebSocket client may send per second, with a burst of the same size; a flood is closed with 1008 (`rate_limited`). 0 turns the limit off. Defaults to 50.',
+        }),
       })
       .prefault({}),
   },

@@ -1,18 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../core/principal.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
-import type { Access, AuthGate } from './auth-gate.js';
+import type { Access } from '../../sources/source.js';
+import type { AuthGate } from './auth-gate.js';
 
+// The route config (`access`, `writesTopics`) is declared with the Source seam (sources/source.ts).
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /**
-     * What the route needs (see {@link Access}). Untagged routes get `read` for GET/HEAD and `write`
-     * for every other method, so a route that forgets its tag is protected, not open.
-     */
-    access?: Access;
-    /** Topics a `write` route publishes to; the principal must be allowed every one (e.g. `['alerts']`). */
-    writesTopics?: readonly string[];
-  }
   interface FastifyRequest {
     /** The principal the access hook resolved; `null` on `public` routes and unmatched URLs. */
     principal: Principal | null;

@@ -1,6 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { ALL_GRANTS, createPrincipal, mayPublish, READ_GRANTS, type Principal } from '../../core/principal.js';
+import {
+  ALL_GRANTS,
+  createPrincipal,
+  includesGrants,
+  mayPublish,
+  READ_GRANTS,
+  type Access,
+  type Principal,
+} from '../../core/principal.js';
 import { FilterError } from '../../core/filter.js';
 import { LivegateError } from '../../errors.js';
 import { AddressList, isLoopback } from './address-list.js';
@@ -9,12 +17,7 @@ import { presentedCredential } from './credentials.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 import type { PublishKeys } from './publish-keys.js';
 
-/**
- * What a route or stream needs: `public` (probes, the dashboard's files), `read` (streams, polls,
- * snapshots), `write` (publish, alert ingest, webhook, silences) or `admin` (connections API,
- * console writes).
- */
-export type Access = 'public' | 'read' | 'write' | 'admin';
+export type { Access };
 
 /** Options of {@link AuthGate}. */
 export interface AuthGateOptions {
@@ -94,10 +97,13 @@ export class AuthGate {
    * The principal of a request: from its credential when it presents one (a bad one is refused,
    * never ignored), else from its address. `null` means "no credential, and reading needs one".
    */
-  async authenticate(request: AuthRequest): Promise<Principal | null> {
+  async authenticate(request: AuthRequest, access: Access = 'write'): Promise<Principal | null> {
     const credential = presentedCredential(request.headers, request.accessToken);
     if (credential !== undefined) return this.principalOf(credential.secret, credential.user);
-    if (this.allowFrom.has(request.ip) || (!this.credentialsConfigured && isLoopback(request.ip))) return LOCAL;
+    // With tokens on, an address opens writes only: reading what every tenant sees needs a token.
+    const reading = access === 'read' && this.mode === 'jwt';
+    if (!reading && (this.allowFrom.has(request.ip) || (!this.credentialsConfigured && isLoopback(request.ip))))
+      return LOCAL;
     return this.mode === 'jwt' ? null : READER;
   }
 
@@ -108,6 +114,29 @@ export class AuthGate {
   async principalOfToken(token: string): Promise<Principal> {
     if (token === '') throw new LivegateError('invalid_token', 'the token is empty');
     return this.principalOf(token, undefined);
+  }
+
+  /**
+   * The principal of a WebSocket `refresh`: a valid token for the same subject that keeps every
+   * right the connection holds (a token with fewer rights is refused rather than silently cutting
+   * subscriptions that were authorized under the old one).
+   */
+  async refresh(token: string, current: Principal): Promise<Principal> {
+    const next = await this.principalOfToken(token);
+    this.authorize(next, 'read', '');
+    if (next.kind !== current.kind || next.subject !== current.subject) {
+      throw new LivegateError('forbidden', 'the new token is for another subject; open a new connection for it', {
+        field: 'token',
+      });
+    }
+    if (!includesGrants(next.grants, current.grants)) {
+      throw new LivegateError(
+        'forbidden',
+        'the new token grants fewer rights than the connection holds; open a new connection with it',
+        { field: 'token' },
+      );
+    }
+    return next;
   }
 
   /**
@@ -142,7 +171,7 @@ export class AuthGate {
   /** {@link authenticate} then {@link authorize}. */
   async require(request: AuthRequest, access: Access, topics?: readonly string[]): Promise<Principal | null> {
     if (access === 'public') return null;
-    return this.authorize(await this.authenticate(request), access, request.ip, topics);
+    return this.authorize(await this.authenticate(request, access), access, request.ip, topics);
   }
 
   private refusal(principal: Principal, access: 'write' | 'admin', ip: string): LivegateError {

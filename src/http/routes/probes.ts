@@ -35,11 +35,13 @@ export function registerProbeRoutes(
       .unhealthy()
       .filter((c) => c.component !== 'bus')
       .map((c) => c.component);
-  app.get('/healthz', async (request) => {
+  // Probes and the scrape endpoint are public: orchestrators and Prometheus call them without a token.
+  const open = { config: { access: 'public' as const } };
+  app.get('/healthz', open, async (request) => {
     if (!('verbose' in (request.query as Record<string, unknown>))) return { status: 'ok' };
     return { status: 'ok', shuttingDown: info.isShuttingDown(), bus: busBody(), components: health.all() };
   });
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', open, async (_request, reply) => {
     const bus = busBody();
     const unhealthy = unhealthySources();
     const ready = bus.ok && !info.isShuttingDown() && (!info.requireSources || unhealthy.length === 0);
@@ -50,7 +52,7 @@ export function registerProbeRoutes(
       sources: { required: info.requireSources, unhealthy },
     });
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', open, async (_request, reply) => {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
   });

@@ -2,20 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config/schema.js';
 import type { Hub } from '../../core/hub.js';
 import { LivegateError } from '../../errors.js';
-import { requirePublisher, type Authenticator } from '../auth.js';
+import { mayPublish } from '../../core/principal.js';
 import type { Metrics } from '../metrics.js';
 
 /** `POST /api/v2/events`: one draft or an array of drafts → `202 {"ids":[…]}`. */
-export function registerPublishRoute(
-  app: FastifyInstance,
-  hub: Hub,
-  config: Config,
-  auth: Authenticator,
-  metrics: Metrics,
-): void {
-  app.post('/api/v2/events', { bodyLimit: config.publish.maxBodyBytes }, async (request, reply) => {
+export function registerPublishRoute(app: FastifyInstance, hub: Hub, config: Config, metrics: Metrics): void {
+  const options = { bodyLimit: config.publish.maxBodyBytes, config: { access: 'write' as const } };
+  app.post('/api/v2/events', options, async (request, reply) => {
     try {
-      requirePublisher(auth.authenticate(request.headers));
       // Fastify also parses text/plain (into a string); refuse it as clearly as any other type.
       const contentType = request.headers['content-type'];
       if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) {
@@ -39,6 +33,17 @@ export function registerPublishRoute(
             `at most ${config.publish.maxEvents} events per request, got ${body.length}`,
             { field: 'body' },
           );
+        }
+      }
+      // The access check let the caller write at all; which topics it may write is in the body.
+      const principal = request.principal!;
+      const drafts: unknown[] = Array.isArray(body) ? body : [body];
+      for (const [i, draft] of drafts.entries()) {
+        const topic = (draft as { topic?: unknown } | null)?.topic;
+        if (typeof topic === 'string' && !mayPublish(principal, topic)) {
+          throw new LivegateError('forbidden', `${principal.id} may not publish to topic "${topic.slice(0, 80)}"`, {
+            field: Array.isArray(body) ? `[${i}].topic` : 'topic',
+          });
         }
       }
       const ids = await hub.publish(body);

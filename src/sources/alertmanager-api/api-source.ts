@@ -15,7 +15,6 @@
  * names; the watcher then runs a round at once, so `silence_created`/`silence_expired` reach
  * subscribers before the answer returns. Silencing alerts that only the ingest holds answers 501.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
 import type { Labels } from '../../core/event.js';
@@ -59,8 +58,6 @@ export interface AlertmanagerApiOptions {
   readonly ingestReceiver?: string;
   /** livegate's version, for `/api/v2/status` without a watched Alertmanager. Defaults to `0.0.0`. */
   readonly version?: string;
-  /** Throws `unauthorized`/`forbidden` when a caller may not write. Defaults to allowing everyone. */
-  readonly authorize?: (headers: IncomingHttpHeaders) => void;
   /** Timeout of a write passed to an Alertmanager. Defaults to 10,000 ms. */
   readonly writeTimeoutMs?: number;
   /** Clock in epoch ms. Defaults to `Date.now`. */
@@ -95,7 +92,6 @@ export class AlertmanagerApiSource implements Source {
   readonly #watcher: WatchedAlertmanagers | undefined;
   readonly #ingestReceiver: string;
   readonly #version: string;
-  readonly #authorize: (headers: IncomingHttpHeaders) => void;
   readonly #writeTimeoutMs: number;
   readonly #now: () => number;
   readonly #status: StatusCache;
@@ -106,7 +102,6 @@ export class AlertmanagerApiSource implements Source {
     this.#watcher = options.watcher;
     this.#ingestReceiver = options.ingestReceiver ?? 'ingest';
     this.#version = options.version ?? '0.0.0';
-    this.#authorize = options.authorize ?? (() => {});
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
     this.#now = options.now ?? Date.now;
     const watcher = this.#watcher;
@@ -176,8 +171,9 @@ export class AlertmanagerApiSource implements Source {
         names.add(this.#ingestReceiver);
       return [...names].map((n) => ({ name: n }));
     });
-    app.post('/silences', { bodyLimit: MAX_SILENCE_BODY_BYTES }, async (request) => {
-      this.#authorize(request.headers);
+    // Silence writes go to a real Alertmanager: protected writes of the `silences` topic.
+    const write = { access: 'write' as const, writesTopics: ['silences'] };
+    app.post('/silences', { bodyLimit: MAX_SILENCE_BODY_BYTES, config: write }, async (request) => {
       const silence = parsePostableSilence(request.body);
       const target = this.#silenceOwner(silence, (request.query ?? {}) as Record<string, unknown>);
       const answer = await this.#send(target, 'POST', '/api/v2/silences', silence);
@@ -192,8 +188,7 @@ export class AlertmanagerApiSource implements Source {
       await this.#watcher!.refresh(target);
       return { silenceID };
     });
-    app.delete<{ Params: { id: string } }>('/silence/:id', async (request, reply) => {
-      this.#authorize(request.headers);
+    app.delete<{ Params: { id: string } }>('/silence/:id', { config: write }, async (request, reply) => {
       const id = this.#silenceId(request.params.id);
       const query = (request.query ?? {}) as Record<string, unknown>;
       const named = this.#namedAlertmanager(query);

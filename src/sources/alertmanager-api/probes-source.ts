@@ -17,7 +17,9 @@ export class AlertmanagerProbesSource implements Source {
 
   #register(app: FastifyInstance): void {
     for (const path of ['/healthy', '/ready']) {
-      app.get(path, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'));
+      app.get(path, { config: { access: 'public' } }, async (_request, reply) =>
+        reply.type('text/plain; charset=utf-8').send('OK'),
+      );
     }
   }
 }

@@ -25,7 +25,6 @@
  * it does not list yet are kept until their own `endsAt`, instead of being published as resolved
  * and then created again a minute later.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { LivegateError } from '../../errors.js';
 import { formatTime } from '@livegate/protocol';
@@ -47,8 +46,6 @@ export interface AlertmanagerWatcherOptions {
   readonly now?: () => number;
   /** Builds the API client of one Alertmanager. Defaults to {@link HttpAlertmanagerClient.create}. */
   readonly connect?: (target: AlertmanagerTarget) => Promise<AlertmanagerApi>;
-  /** Throws `unauthorized`/`forbidden` when a webhook caller may not publish. Defaults to allowing everyone. */
-  readonly authorize?: (headers: IncomingHttpHeaders) => void;
   /** How long after a recovery alerts missing from an Alertmanager's answer are kept (see the module comment). Defaults to 90,000 ms. */
   readonly recoveryGraceMs?: number;
   /** Largest webhook body. Defaults to 16 MiB (Alertmanager sends whole alert groups unless `max_alerts` is set). */
@@ -113,7 +110,6 @@ export class AlertmanagerWatcher implements Source {
   readonly #silences = new MultiOriginSilences();
   readonly #now: () => number;
   readonly #connect: (target: AlertmanagerTarget) => Promise<AlertmanagerApi>;
-  readonly #authorize: (headers: IncomingHttpHeaders) => void;
   readonly #recoveryGraceMs: number;
   readonly #webhookBodyLimitBytes: number;
   readonly #publishedState: AlertmanagerWatcherOptions['publishedState'];
@@ -146,7 +142,6 @@ export class AlertmanagerWatcher implements Source {
     }
     this.#now = options.now ?? Date.now;
     this.#connect = options.connect ?? ((target) => HttpAlertmanagerClient.create(target));
-    this.#authorize = options.authorize ?? (() => {});
     this.#recoveryGraceMs = options.recoveryGraceMs ?? WATCHER_DEFAULTS.recoveryGraceMs;
     this.#webhookBodyLimitBytes = options.webhookBodyLimitBytes ?? WATCHER_DEFAULTS.webhookBodyLimitBytes;
     this.#publishedState = options.publishedState;
@@ -168,8 +163,12 @@ export class AlertmanagerWatcher implements Source {
   readonly routes: SourceRoutes = { prefix: WEBHOOK_PATH, plugin: (app) => this.#register(app) };
 
   #register(app: FastifyInstance): void {
-    app.post('/', { bodyLimit: this.#webhookBodyLimitBytes }, async (request, reply) => {
-      this.#authorize(request.headers);
+    // The webhook only triggers a poll round, but a flood of them is a write: protected like one.
+    const options = {
+      bodyLimit: this.#webhookBodyLimitBytes,
+      config: { access: 'write' as const, writesTopics: ['alerts'] },
+    };
+    app.post('/', options, async (request, reply) => {
       const parsed = parseWebhookPayload(request.body);
       if (!parsed.ok)
         throw new LivegateError('invalid_body', parsed.error.message, { field: parsed.error.field || 'body' });

@@ -6,7 +6,6 @@
  * source only wires it to HTTP and to a clock: a tick every second resolves alerts whose `endsAt`
  * passed (the resolve timeout, for alerts sent without `endsAt`) and forgets old resolved ones.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { LivegateError } from '../../errors.js';
 import type { Source, SourceContext, SourceRoutes } from '../source.js';
@@ -26,8 +25,6 @@ export interface IngestSourceOptions {
   readonly bodyLimitBytes?: number;
   /** Interval of the resolve/GC tick. Defaults to 1,000 ms. */
   readonly tickMs?: number;
-  /** Throws `unauthorized`/`forbidden` when the caller may not publish. Defaults to allowing everyone. */
-  readonly authorize?: (headers: IncomingHttpHeaders) => void;
   /** Clock in epoch ms. Defaults to `Date.now`. */
   readonly now?: () => number;
 }
@@ -46,7 +43,6 @@ export class IngestSource implements Source {
   readonly store: AlertStore;
   readonly #bodyLimitBytes: number;
   readonly #tickMs: number;
-  readonly #authorize: (headers: IncomingHttpHeaders) => void;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
 
@@ -62,7 +58,6 @@ export class IngestSource implements Source {
       throw new TypeError('IngestSource: bodyLimitBytes must be an integer >= 1024');
     if (!Number.isInteger(this.#tickMs) || this.#tickMs < 10)
       throw new TypeError('IngestSource: tickMs must be an integer >= 10');
-    this.#authorize = options.authorize ?? (() => {});
     this.#now = options.now ?? Date.now;
   }
 
@@ -70,8 +65,10 @@ export class IngestSource implements Source {
   readonly routes: SourceRoutes = { prefix: INGEST_PATH, plugin: (app, ctx) => this.#register(app, ctx) };
 
   #register(app: FastifyInstance, ctx: SourceContext): void {
-    app.post('/', { bodyLimit: this.#bodyLimitBytes }, async (request, reply) => {
-      this.#authorize(request.headers);
+    // A write of the `alerts` topic: the server checks the caller (protected writes, publisher key
+    // with basic or bearer auth, as Prometheus sends them) before the body is read.
+    const options = { bodyLimit: this.#bodyLimitBytes, config: { access: 'write' as const, writesTopics: ['alerts'] } };
+    app.post('/', options, async (request, reply) => {
       const contentType = request.headers['content-type'];
       if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) {
         throw new LivegateError(

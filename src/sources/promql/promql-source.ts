@@ -247,7 +247,8 @@ export class PromqlSource implements Source {
       record = this.attach(stream, streamRequest);
     });
 
-    app.get('/stream/status', (request) => {
+    const admin = { config: { access: 'admin' as const } };
+    app.get('/stream/status', admin, (request) => {
       this.requireAdmin(ctx.streams.authenticate(request));
       return {
         streams: this.book.list().map((s) => s.status()),
@@ -255,22 +256,26 @@ export class PromqlSource implements Source {
       };
     });
 
-    app.delete('/stream/:connection_id', (request: FastifyRequest<{ Params: { connection_id: string } }>, reply) => {
-      this.requireAdmin(ctx.streams.authenticate(request));
-      const id = request.params.connection_id;
-      const streams = this.book.byConnection(id);
-      if (streams.length === 0) {
-        throw new LivegateError('not_found', `no metric stream on connection ${JSON.stringify(id.slice(0, 64))}`, {
-          field: 'connection_id',
-        });
-      }
-      for (const s of streams) {
-        s.stream.send('shutdown', { reason: 'closed_by_admin', message: 'stream closed by an administrator' });
-        s.stream.close('done', 'closed by an administrator');
-        this.book.remove(s);
-      }
-      void reply.status(204).send();
-    });
+    app.delete(
+      '/stream/:connection_id',
+      admin,
+      (request: FastifyRequest<{ Params: { connection_id: string } }>, reply) => {
+        this.requireAdmin(ctx.streams.authenticate(request));
+        const id = request.params.connection_id;
+        const streams = this.book.byConnection(id);
+        if (streams.length === 0) {
+          throw new LivegateError('not_found', `no metric stream on connection ${JSON.stringify(id.slice(0, 64))}`, {
+            field: 'connection_id',
+          });
+        }
+        for (const s of streams) {
+          s.stream.send('shutdown', { reason: 'closed_by_admin', message: 'stream closed by an administrator' });
+          s.stream.close('done', 'closed by an administrator');
+          this.book.remove(s);
+        }
+        void reply.status(204).send();
+      },
+    );
   }
 
   private requireAdmin(principal: Principal): void {

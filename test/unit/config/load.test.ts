@@ -216,7 +216,7 @@ describe('loadConfig refuses bad values with a ConfigError naming the key and wh
   it('refuses an unknown nested key, listing the keys of its section', async () => {
     const err = configError({ file: await configFile('limits:\n  maxPerIP: 3\n') });
     expect(err.message).toBe(
-      'config limits.maxPerIP: unknown key (file); known keys under limits: limits.maxConnections, limits.maxPerIp, limits.maxSubscriptions, limits.retryAfterSeconds',
+      'config limits.maxPerIP: unknown key (file); known keys under limits: limits.maxConnections, limits.maxPerIp, limits.maxSubscriptions, limits.connectsPerSecond, limits.publishesPerSecond, limits.retryAfterSeconds',
     );
   });
 
