@@ -54,7 +54,7 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
   if (watcher !== undefined) publishers.push(watcher);
   if (config.demo) publishers.push(new DemoSource());
   const promql = promqlSourceFromConfig(config, deps.metricsRegistry);
-  const streaming = consoleSourceFromConfig(config, authorize);
+  const streaming = consoleSourceFromConfig(config);
   const others: Source[] = [...(promql === null ? [] : [promql]), ...(streaming === null ? [] : [streaming])];
   if (publishers.length === 0) return others;
   deps.stats?.contribute(() => ({ ...state.counts() }));

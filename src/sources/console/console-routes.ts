@@ -4,13 +4,12 @@
  * Reads answer from the source's published view, so every livegate node answers the same; writes go
  * to the platform and resolve once their event is on the bus, so a caller that then subscribes (or
  * is subscribed) has seen it. Every refusal names the field at fault: `name`, `subjects[1]`,
- * `topic`, `limit`. Writes are tagged `access: 'admin'` for the server's access hook and also
- * checked by the `authorize` callback the server passes.
+ * `topic`, `limit`. Writes are tagged `access: 'admin'`: the server's one access check decides who
+ * may make them (loopback and `auth.writeAllowFrom` without credentials, else an admin key or token).
  *
  * @module
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { fieldPath } from '../../core/field-path.js';
 import { LivegateError } from '../../errors.js';
@@ -36,12 +35,6 @@ export interface ConsoleApi {
   groups(topic?: string): ConsoleGroup[];
   createTopic(spec: TopicSpec): Promise<ConsoleTopic>;
   deleteTopic(name: string): Promise<void>;
-}
-
-/** Options of {@link consoleRoutes}. */
-export interface ConsoleRoutesOptions {
-  /** Throws `unauthorized`/`forbidden` unless the caller may write. Defaults to allowing everyone. */
-  readonly authorize?: ((headers: IncomingHttpHeaders) => void) | undefined;
 }
 
 const topicName = z.string().max(1024).regex(TOPIC_NAME_PATTERN, TOPIC_NAME_RULE);
@@ -150,12 +143,8 @@ async function answer<T>(field: string, work: () => T | Promise<T>): Promise<T> 
 }
 
 /** The console API as a source's routes. See the module comment. */
-export function consoleRoutes(api: ConsoleApi, options: ConsoleRoutesOptions = {}): SourceRoutes {
-  const authorize = options.authorize ?? (() => {});
-  const write = {
-    config: { access: 'admin' as const },
-    onRequest: async (request: FastifyRequest) => authorize(request.headers),
-  };
+export function consoleRoutes(api: ConsoleApi): SourceRoutes {
+  const write = { config: { access: 'admin' as const } };
   return {
     prefix: CONSOLE_API_PREFIX,
     plugin(app: FastifyInstance): void {

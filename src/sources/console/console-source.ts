@@ -93,7 +93,7 @@ export class ConsoleSource implements Source {
     this.#component = this.name;
     this.#catalog = this.#newCatalog();
     this.reducers = [this.#reducer];
-    this.routes = consoleRoutes(this, { authorize: options.authorize });
+    this.routes = consoleRoutes(this);
   }
 
   #newCatalog(): ConsoleCatalog {

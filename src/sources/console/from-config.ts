@@ -5,17 +5,13 @@
  *
  * @module
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../../config/schema.js';
 import { ConsoleSource } from './console-source.js';
 import { natsConnectionOptions } from './nats/connect-options.js';
 import { NatsPlatform } from './nats/nats-platform.js';
 
 /** The console source, or `null` when `console.nats.servers` is empty. */
-export function consoleSourceFromConfig(
-  config: Config,
-  authorize?: (headers: IncomingHttpHeaders) => void,
-): ConsoleSource | null {
+export function consoleSourceFromConfig(config: Config): ConsoleSource | null {
   const section = config.console;
   const { nats } = section;
   if (nats.servers.length === 0) return null;
@@ -44,6 +40,5 @@ export function consoleSourceFromConfig(
     canary: section.canary,
     lagAlertThreshold: section.lagAlertThreshold,
     maxRequestsPerRound: section.maxRequestsPerRound,
-    authorize,
   });
 }

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import { isValidLabelValue } from './names.js';
 
 /** Options of {@link ConsoleSource}. */
@@ -34,12 +33,6 @@ export interface ConsoleSourceOptions {
   readonly maxItemsPerEvent?: number;
   /** Clock in epoch ms. Defaults to `Date.now`. */
   readonly now?: () => number;
-  /**
-   * Throws `unauthorized`/`forbidden` unless the caller of a console write (create, delete) may
-   * make it. The routes are also tagged `access: 'admin'` for the server's access hook. Defaults
-   * to allowing everyone.
-   */
-  readonly authorize?: ((headers: IncomingHttpHeaders) => void) | undefined;
 }
 
 /** Defaults of {@link ConsoleSourceOptions}. */
@@ -56,7 +49,7 @@ export const CONSOLE_DEFAULTS = {
 } as const;
 
 /** {@link ConsoleSourceOptions} with every default applied. */
-export type ResolvedConsoleOptions = Required<Omit<ConsoleSourceOptions, 'authorize'>>;
+export type ResolvedConsoleOptions = Required<ConsoleSourceOptions>;
 
 function positiveInt(name: string, value: number, min = 1): void {
   if (!Number.isInteger(value) || value < min)
