@@ -20,7 +20,7 @@ export function renderConfigReference(settings: readonly Setting[] = SETTINGS): 
   const rows = settings.map((s) =>
     [
       code(s.key),
-      code(flagName(s.key)),
+      [...(s.short === undefined ? [] : [`-${s.short}`]), flagName(s.key)].map(code).join(', '),
       [envName(s.key), ...(s.envAliases ?? [])].map(code).join(', '),
       s.type,
       defaultText(s),

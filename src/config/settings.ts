@@ -26,6 +26,8 @@ export interface Setting {
   readonly envAliases?: readonly string[];
   /** What the reference shows as "range / allowed" when the bounds alone do not say it. */
   readonly allowed?: string;
+  /** One-letter alias of the flag for `livegate serve` (`p` → `-p` for `--port`). */
+  readonly short?: string;
   /** The leaf's zod schema (with its default): validates one value from one source. */
   readonly schema: z.ZodType;
 }
@@ -51,6 +53,8 @@ export interface LeafMeta {
   readonly description?: string;
   readonly envAliases?: readonly string[];
   readonly allowed?: string;
+  /** One-letter flag alias (`p` for `-p`); for the few keys set by hand all the time. */
+  readonly short?: string;
 }
 
 /** The zod internals read here (stable in zod 4: `def.type`, `def.innerType`, `def.defaultValue`). */
@@ -86,6 +90,7 @@ export function describeLeaves(shape: Record<string, z.ZodType>, prefix = ''): S
       doc: meta.description,
       ...(meta.envAliases === undefined ? {} : { envAliases: meta.envAliases }),
       ...(meta.allowed === undefined ? {} : { allowed: meta.allowed }),
+      ...(meta.short === undefined ? {} : { short: meta.short }),
       schema: zschema,
     });
   }

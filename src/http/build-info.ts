@@ -42,3 +42,20 @@ export function readRevision(env: NodeJS.ProcessEnv = process.env): string {
 export function buildInfo(version: string, nodeId: string): BuildInfo {
   return { version, revision: readRevision(), node: process.version, nodeId };
 }
+
+/** The package version, read once. */
+export const VERSION: string = (() => {
+  // `dist/src/http/build-info.js` when built, `src/http/build-info.ts` when run from source (tests, tsx).
+  for (const path of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'livegate' && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // Not at this path; try the next.
+    }
+  }
+  return '0.0.0';
+})();

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -39,7 +38,7 @@ import { registerDashboard } from './dashboard.js';
 import { registerSourceRoutes } from './source-routes.js';
 import { installErrorHandling } from './error-handler.js';
 import { AlertmanagerMetrics } from './alertmanager-metrics.js';
-import { buildInfo } from './build-info.js';
+import { buildInfo, VERSION } from './build-info.js';
 import { instrumentEndpoints, type InstrumentedEndpoint } from './endpoint-metrics.js';
 import { listenUrls } from './listen-urls.js';
 import { Metrics } from './metrics.js';
@@ -99,22 +98,8 @@ const WEBHOOK_ENDPOINT: InstrumentedEndpoint = {
   what: `Alertmanager webhook (POST ${WEBHOOK_PATH})`,
 };
 
-/** The package version, read once. */
-export const VERSION: string = (() => {
-  // `dist/src/http/server.js` when built, `src/http/server.ts` when run from source (tests, tsx).
-  for (const path of ['../../../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'livegate' && pkg.version !== undefined) return pkg.version;
-    } catch {
-      // Not at this path; try the next.
-    }
-  }
-  return '0.0.0';
-})();
+/** The package version (re-exported: `VERSION` lives with the rest of the build info). */
+export { VERSION };
 
 /** Composes and starts a livegate server: bus, hub, sources, HTTP routes and transports. */
 export async function startLivegate(options: LivegateOptions = {}): Promise<LivegateServer> {

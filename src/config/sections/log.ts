@@ -8,7 +8,7 @@ export const logSection = defineSection({
       level: z
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info')
-        .meta({ description: 'Log level.', envAliases: ['LOG_LEVEL'] }),
+        .meta({ description: 'Log level.', envAliases: ['LOG_LEVEL'], short: 'l' }),
     })
     .prefault({}),
 });

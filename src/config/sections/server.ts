@@ -21,6 +21,7 @@ export const serverSection = defineSection(
         description:
           'Address to listen on. The default 0.0.0.0 accepts connections on every interface; use 127.0.0.1 for this machine only.',
         envAliases: ['HOST'],
+        short: 'H',
       }),
     port: z
       .number()
@@ -28,7 +29,7 @@ export const serverSection = defineSection(
       .min(0)
       .max(65535)
       .default(8080)
-      .meta({ description: 'TCP port (0 picks a free one).', envAliases: ['PORT'] }),
+      .meta({ description: 'TCP port (0 picks a free one).', envAliases: ['PORT'], short: 'p' }),
     transports: z
       .array(z.enum(TRANSPORT_NAMES))
       .default(() => [...TRANSPORT_NAMES])

@@ -63,13 +63,13 @@ describe('README.md', () => {
   });
 
   it('publishes, in the CLI example, every label its tail filters on', () => {
-    const tail = /^npx livegate tail .*--match '\{(.*)\}'$/m.exec(readme);
+    const tail = /^npx livegate tail .*(?:--match|-m) '\{(.*)\}'$/m.exec(readme);
     const publish = /^npx livegate publish .*$/m.exec(readme);
     expect(tail).not.toBeNull();
     expect(publish).not.toBeNull();
     for (const matcher of tail![1]!.split(',')) {
       const [, name, value] = /^(\w+)="([^"]*)"$/.exec(matcher)!;
-      expect(publish![0]).toContain(`--label ${name}=${value}`);
+      expect(publish![0]).toMatch(new RegExp(`(?:--label|-l) ${name}=${value}( |$)`));
     }
   });
 
