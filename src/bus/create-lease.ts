@@ -1,6 +1,6 @@
 import type { BusConfig } from './create-bus.js';
 import { SoloLease, type Lease } from '../core/lease.js';
-import { redisConnector, redisTarget } from './redis-connection.js';
+import { redisConnector, redisTarget, streamKeyFor } from './redis-connection.js';
 import { RedisLease } from './redis-lease.js';
 
 /** What {@link createLease} reads. */
@@ -24,6 +24,8 @@ export function createLease(name: string, config: LeaseConfig, onError?: (error:
     redis: redisConnector(redisTarget(redis))(),
     ownConnection: true,
     leaseMs: config.leaseMs,
+    // Named after the stream: clusters sharing one Redis (one stream each) do not share leases.
+    prefix: streamKeyFor(redis.stream, redis.cluster),
     ...(onError === undefined ? {} : { onError }),
   });
 }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegateServer } from '../../src/http/server.js';
 import { startAlertmanager, type Alertmanager } from '../harness/alertmanager.js';
 import { startTestServer } from '../harness/livegate.js';
+import { startTestServerOnPort } from '../harness/livegate-port.js';
 import { freePort } from '../harness/ports.js';
 import { startRedis, type RedisServer } from '../harness/redis.js';
 import { TestSse } from '../harness/sse-client.js';
@@ -148,6 +149,51 @@ describe('the Alertmanager watcher on several nodes', () => {
       expect(names.sort()).toEqual(['After', 'Before', 'Later']);
     } finally {
       late.close();
+    }
+  });
+  it('passes a webhook that reaches a node without the lease to the node that holds it', async () => {
+    // Alertmanager notifies the follower; the poll interval is far longer than the test, so only
+    // the passed-on webhook can make the holder see the alert in time.
+    const followerPort = await freePort();
+    const hooked = await startAlertmanager({
+      webhookUrl: `http://127.0.0.1:${followerPort}/api/v2/webhooks/alertmanager?alertmanager=prod`,
+    });
+    const local: LivegateServer[] = [];
+    const sse: TestSse[] = [];
+    try {
+      const shared = {
+        bus: { kind: 'redis', redis: { url: redis.url, stream: 'watcher-webhook' } },
+        cluster: { leaseMs: LEASE_MS },
+        alertmanagers: [{ name: 'prod', url: hooked.url, intervalMs: 600_000 }],
+      } as never;
+      const holder = await startTestServer({ ...(shared as object), node: { id: 'holder' } } as never);
+      local.push(holder);
+      await waitFor(async () => (await amRequests(holder)) > 0, {
+        timeoutMs: 20_000,
+        what: "the holder's first round",
+      });
+      const other = await startTestServerOnPort(followerPort, {
+        ...(shared as object),
+        node: { id: 'other' },
+      } as never);
+      local.push(other);
+      const viewer = new TestSse(`${other.url}/api/v2/events/stream?topics=alerts`);
+      sse.push(viewer);
+      await viewer.next((m) => m.event === 'hello', 10_000);
+
+      await hooked.postAlerts([{ labels: { alertname: 'ViaWebhook', severity: 'critical' } }]);
+      await viewer.next(
+        (m) =>
+          m.event === 'message' &&
+          m.data.type === 'alert_firing' &&
+          (m.data.labels as Record<string, string>).alertname === 'ViaWebhook',
+        30_000,
+      );
+      expect(await amRequests(other)).toBe(0);
+    } finally {
+      for (const v of sse) v.close();
+      await Promise.all(local.map((s) => s.close()));
+      await hooked.stop();
     }
   });
 });

@@ -40,6 +40,13 @@ import { NO_WATCH_TELEMETRY, type WatchTelemetry } from './watch-telemetry.js';
 /** Path of the webhook receiver. */
 export const WEBHOOK_PATH = '/api/v2/webhooks/alertmanager';
 
+/**
+ * Cluster channel on which a node that does not run the watcher (it does not hold the lease)
+ * passes a round request (a webhook, a write) to the node that does; the message is the name of
+ * the Alertmanager.
+ */
+export const ROUND_REQUEST_CHANNEL = 'alertmanager:round';
+
 /** Options of {@link AlertmanagerWatcher}. */
 export interface AlertmanagerWatcherOptions {
   /** Clock in epoch ms. Defaults to `Date.now`. */
@@ -117,6 +124,9 @@ export class AlertmanagerWatcher implements Source {
   readonly #requested = new Set<string>();
   #abort = new AbortController();
   #ctx: SourceContext | undefined;
+  /** The context the routes were registered with: on every node, running the watcher or not. */
+  #routeCtx: SourceContext | undefined;
+  #stopRequests: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -160,7 +170,13 @@ export class AlertmanagerWatcher implements Source {
   }
 
   /** `POST /api/v2/webhooks/alertmanager`: a webhook from a watched Alertmanager triggers a round. */
-  readonly routes: SourceRoutes = { prefix: WEBHOOK_PATH, plugin: (app) => this.#register(app) };
+  readonly routes: SourceRoutes = {
+    prefix: WEBHOOK_PATH,
+    plugin: (app, ctx) => {
+      this.#routeCtx = ctx;
+      this.#register(app);
+    },
+  };
 
   #register(app: FastifyInstance): void {
     // The webhook only triggers a poll round, but a flood of them is a write: protected like one.
@@ -173,7 +189,7 @@ export class AlertmanagerWatcher implements Source {
       if (!parsed.ok)
         throw new LivegateError('invalid_body', parsed.error.message, { field: parsed.error.field || 'body' });
       const state = this.#webhookTarget((request.query ?? {}) as Record<string, unknown>, parsed.value.externalURL);
-      this.trigger(state.target.name);
+      this.#requestRound(state.target.name);
       return reply.status(202).send({ alertmanager: state.target.name, round: 'scheduled' });
     });
   }
@@ -185,6 +201,10 @@ export class AlertmanagerWatcher implements Source {
   async start(ctx: SourceContext): Promise<void> {
     this.#ctx = ctx;
     this.#stopped = false;
+    // Round requests that reached other nodes (webhooks sent to any node behind the balancer).
+    this.#stopRequests = ctx.cluster?.channel.subscribe(ROUND_REQUEST_CHANNEL, (name) => {
+      if (this.#states.has(name)) this.trigger(name);
+    });
     this.#abort = new AbortController();
     const published = this.#publishedState?.();
     if (published !== undefined) {
@@ -207,6 +227,8 @@ export class AlertmanagerWatcher implements Source {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#stopRequests?.();
+    this.#stopRequests = undefined;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#abort.abort(new Error('watcher stopped'));
@@ -229,10 +251,20 @@ export class AlertmanagerWatcher implements Source {
    */
   refresh(name: string): Promise<void> {
     return new Promise<void>((resolve) => {
-      if (this.#stopped || this.#ctx === undefined) return resolve();
+      if (this.#stopped || this.#ctx === undefined) {
+        // Another node runs the watcher: ask it for the round; its result arrives as events.
+        this.#requestRound(name);
+        return resolve();
+      }
       this.#waiting.push(resolve);
       this.trigger(name);
     });
+  }
+
+  /** A round of `name` here when the watcher runs on this node, else on the node that runs it. */
+  #requestRound(name: string): void {
+    if (!this.#stopped && this.#ctx !== undefined) this.trigger(name);
+    else this.#routeCtx?.cluster?.channel.publish(ROUND_REQUEST_CHANNEL, name);
   }
 
   /** The API client of a watched Alertmanager (after start), for writes passed through. */
