@@ -1,6 +1,7 @@
 /**
  * Builds the dashboard: `web/src/main.ts` → `web/dist/app.js`, the stylesheets it imports (ours and
- * uPlot's) → `web/dist/app.css`, and `web/index.html` and `web/favicon.svg` copied as they are. Minified, with
+ * uPlot's) → `web/dist/app.css`; the Console page `web/src/console-page.ts` → `console.js` and
+ * `console.css`; and `web/index.html`, `web/console.html` and `web/favicon.svg` copied as they are. Minified, with
  * source maps, no CDN: everything the page loads comes from livegate itself.
  *
  * `node web/build.mjs` builds and prints the sizes; `import { buildWeb } from './build.mjs'` builds
@@ -28,7 +29,7 @@ export async function buildWeb(options = {}) {
   await mkdir(outdir, { recursive: true });
   await esbuild.build({
     // main.ts imports styles.css (which imports uPlot's stylesheet): esbuild writes app.css beside app.js.
-    entryPoints: { app: join(WEB, 'src', 'main.ts') },
+    entryPoints: { app: join(WEB, 'src', 'main.ts'), console: join(WEB, 'src', 'console-page.ts') },
     outdir,
     bundle: true,
     format: 'esm',
@@ -41,6 +42,7 @@ export async function buildWeb(options = {}) {
     logLevel: options.quiet ? 'silent' : 'warning',
   });
   await copyFile(join(WEB, 'index.html'), join(outdir, 'index.html'));
+  await copyFile(join(WEB, 'console.html'), join(outdir, 'console.html'));
   await copyFile(join(WEB, 'favicon.svg'), join(outdir, 'favicon.svg'));
 
   const files = [];

@@ -214,7 +214,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     bodyLimit: config.publish.maxBodyBytes,
     forceCloseConnections: true,
     // Path parameters up to 256 characters (Fastify's default is 100): console topic names may have 128.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
     // Fastify's default handler answers malformed HTTP with a body of its own shape (and a listener
     // added to `server` runs after it, on a socket it already destroyed); this one answers ours.

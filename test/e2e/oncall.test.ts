@@ -5,8 +5,6 @@
  * clicking a label, the axe-core audit, the phone layout, the toast that closes on resolve, and
  * the stale-source banner when the Alertmanager stops.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegateServer } from '../../src/http/server.js';
@@ -20,10 +18,7 @@ import {
   type Prometheus,
 } from '../harness/index.js';
 import { publishEvents, startTestServer } from '../harness/livegate.js';
-import { alertDraft, ensureDashboardBuilt, openDashboard, type OpenedPage } from './support.js';
-
-/** axe-core's browser build, evaluated in the page (the dashboard's CSP rightly refuses inline scripts). */
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { alertDraft, axeViolations, ensureDashboardBuilt, openDashboard, type OpenedPage } from './support.js';
 
 const RULES = `
 - alert: OncallCritical
@@ -50,20 +45,6 @@ async function open(options: Parameters<typeof openDashboard>[2] = {}, path = '/
 }
 
 const row = (page: Page, alertname: string) => page.locator(`#alert-groups li.alert[data-alertname="${alertname}"]`);
-
-/** Serious and critical axe-core violations of the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(`${AXE_SOURCE}\n;void 0`);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document): Promise<unknown> } }).axe;
-    return (await axe.run(document)) as {
-      violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[];
-    };
-  });
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${JSON.stringify(v.nodes.map((n) => n.target)).slice(0, 200)})`);
-}
 
 beforeAll(async () => {
   await ensureDashboardBuilt();

@@ -29,7 +29,7 @@ const INFO_TOAST_MS = 8000;
 /** The toast stack. */
 export class Toaster {
   readonly #region: HTMLElement;
-  readonly #list: HTMLOListElement;
+  readonly #list: HTMLDivElement;
   readonly #dismissAll: HTMLButtonElement;
   readonly #notifier: BrowserNotifier;
   #counter = 0;
@@ -37,7 +37,8 @@ export class Toaster {
   constructor(region: HTMLElement, notifier: BrowserNotifier) {
     this.#region = region;
     this.#notifier = notifier;
-    this.#list = h('ol', { class: 'toast-list' });
+    // A plain container: toasts carry role alert/status, which a list item may not (axe `list`).
+    this.#list = h('div', { class: 'toast-list' });
     this.#dismissAll = h('button', { type: 'button', class: 'ghost dismiss-all', hidden: true }, 'Dismiss all');
     this.#dismissAll.addEventListener('click', () => this.dismissAll());
     region.append(this.#dismissAll, this.#list);
@@ -64,7 +65,7 @@ export class Toaster {
       h('span', { 'aria-hidden': 'true' }, '×'),
     );
     const toast = h(
-      'li',
+      'div',
       {
         class: `toast toast-${input.level}`,
         id,

@@ -32,7 +32,7 @@ export const DEFAULTS = Object.freeze({
   pollTimeoutSeconds: 25,
   watchOnline: true,
   withCredentials: false,
-  stateTopics: Object.freeze(['alerts', 'silences', 'health', 'stats']) as readonly string[],
+  stateTopics: Object.freeze(['alerts', 'silences', 'health', 'stats', 'console']) as readonly string[],
 });
 
 /** Options after defaults and validation. */

@@ -4,7 +4,14 @@
  * fresh snapshot would. Reducers never mutate: a change returns a new object, no change returns
  * the same one (cheap equality for React and Vue).
  */
-import { compareAlerts, compareSilences } from '@livegate/protocol';
+import {
+  compareAlerts,
+  compareSilences,
+  type ConsoleCluster,
+  type ConsoleGroup,
+  type ConsoleSnapshot,
+  type ConsoleTopic,
+} from '@livegate/protocol';
 import type {
   Alert,
   AlertsState,
@@ -146,6 +153,73 @@ export const statsReducer: StateReducer<StatsState> = {
   },
 };
 
+function byName(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+function byTopicThenName(a: ConsoleGroup, b: ConsoleGroup): number {
+  return a.topic !== b.topic ? (a.topic < b.topic ? -1 : 1) : byName(a, b);
+}
+
+function isConsoleTopic(value: unknown): value is ConsoleTopic {
+  return isObject(value) && typeof value.name === 'string' && Array.isArray(value.subjects);
+}
+
+function isConsoleGroup(value: unknown): value is ConsoleGroup {
+  return isObject(value) && typeof value.topic === 'string' && typeof value.name === 'string';
+}
+
+/**
+ * `console`: topics and consumer groups of the followed streaming cluster, and its health. Mirrors
+ * the server's reducer: `topic_*`/`group_*` carry the whole object (latest wins), `topic_deleted`
+ * also drops the topic's groups, part 1 of `metrics_updated` carries the cluster. Rates are not
+ * state: read them from `metrics_updated` events.
+ */
+export const consoleReducer: StateReducer<ConsoleSnapshot> = {
+  fromSnapshot(data) {
+    const snap = isObject(data) ? data : {};
+    return {
+      cluster: isObject(snap.cluster) ? (snap.cluster as unknown as ConsoleCluster) : null,
+      topics: Array.isArray(snap.topics) ? snap.topics.filter(isConsoleTopic) : [],
+      groups: Array.isArray(snap.groups) ? snap.groups.filter(isConsoleGroup) : [],
+    };
+  },
+  apply(state, event) {
+    const data = event.data;
+    switch (event.type) {
+      case 'topic_created':
+      case 'topic_updated':
+      case 'topic_deleted': {
+        if (!isConsoleTopic(data)) return state;
+        const removed = event.type === 'topic_deleted';
+        const topics = upsertSorted(state.topics, (t) => t.name, data.name, removed ? null : data, byName);
+        const groups = removed ? state.groups.filter((g) => g.topic !== data.name) : state.groups;
+        return { ...state, topics, groups: groups.length === state.groups.length ? state.groups : groups };
+      }
+      case 'group_created':
+      case 'group_updated':
+      case 'group_deleted': {
+        if (!isConsoleGroup(data)) return state;
+        const key = (g: ConsoleGroup): string => `${g.topic}\u0000${g.name}`;
+        const groups = upsertSorted(
+          state.groups,
+          key,
+          key(data),
+          event.type === 'group_deleted' ? null : data,
+          byTopicThenName,
+        );
+        return groups === state.groups ? state : { ...state, groups };
+      }
+      case 'metrics_updated':
+        return isObject(data) && isObject(data.cluster)
+          ? { ...state, cluster: data.cluster as unknown as ConsoleCluster }
+          : state;
+      default:
+        return state;
+    }
+  },
+};
+
 /** For topics without a known reducer: the snapshot is the state; deltas change nothing. */
 export const snapshotOnlyReducer: StateReducer<unknown> = {
   fromSnapshot: (data) => data,
@@ -158,6 +232,7 @@ export const BUILTIN_REDUCERS: Readonly<Record<string, StateReducer<never>>> = {
   silences: silencesReducer as StateReducer<never>,
   health: healthReducer as StateReducer<never>,
   stats: statsReducer as StateReducer<never>,
+  console: consoleReducer as StateReducer<never>,
 };
 
 export { compareAlerts, compareSilences };

@@ -2,7 +2,27 @@
  * Public types of the livegate client: the event envelope, the subscription filter, the client
  * options (each with its default), the lifecycle events and the built-in data shapes.
  */
-import { TRANSPORT_NAMES, type Alert, type Envelope, type Silence, type TransportName } from '@livegate/protocol';
+import {
+  TRANSPORT_NAMES,
+  type Alert,
+  type ConsoleGroup,
+  type ConsoleMetrics,
+  type ConsoleSnapshot,
+  type ConsoleTopic,
+  type Envelope,
+  type Silence,
+  type TransportName,
+} from '@livegate/protocol';
+
+export type {
+  ConsoleCluster,
+  ConsoleGroup,
+  ConsoleMetrics,
+  ConsoleSnapshot,
+  ConsoleTopic,
+  GroupRates,
+  TopicRates,
+} from '@livegate/protocol';
 import type { LivegateError } from './errors.js';
 
 /** The transports the client can use: `sse`, `ws`, `poll` (the server's names). */
@@ -80,7 +100,7 @@ export interface ClientOptions extends SubscriptionFilter {
   readonly watchOnline?: boolean;
   /** Send cookies cross-origin (EventSource `withCredentials`, fetch `credentials: 'include'`). Defaults to `false`. */
   readonly withCredentials?: boolean;
-  /** State topics: a subscription change that widens one of them asks for fresh snapshots. Defaults to `['alerts', 'silences', 'health', 'stats']`. */
+  /** State topics: a subscription change that widens one of them asks for fresh snapshots. Defaults to `['alerts', 'silences', 'health', 'stats', 'console']`. */
   readonly stateTopics?: readonly string[];
   /** WebSocket implementation, for runtimes without a global one (Node 20: `import { WebSocket } from 'ws'`). Defaults to `globalThis.WebSocket`. */
   readonly WebSocket?: WebSocketConstructor;
@@ -264,6 +284,7 @@ export interface StateTopicMap {
   silences: SilencesState;
   health: HealthState;
   stats: StatsState;
+  console: ConsoleSnapshot;
 }
 
 /**
@@ -283,6 +304,13 @@ export interface LivegateEventMap {
   silence_expired: Silence;
   health_changed: ComponentHealth;
   stats_updated: StatsState;
+  topic_created: ConsoleTopic;
+  topic_updated: ConsoleTopic;
+  topic_deleted: ConsoleTopic;
+  group_created: ConsoleGroup;
+  group_updated: ConsoleGroup;
+  group_deleted: ConsoleGroup;
+  metrics_updated: ConsoleMetrics;
 }
 
 // The transport interface lives here, beside the types it uses, so that this module and

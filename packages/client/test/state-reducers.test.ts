@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   alertsReducer,
+  consoleReducer,
   healthReducer,
   silencesReducer,
   snapshotOnlyReducer,
@@ -155,5 +156,63 @@ describe('statsReducer and snapshotOnlyReducer', () => {
     const s = snapshotOnlyReducer.fromSnapshot({ lines: ['x'] });
     expect(s).toEqual({ lines: ['x'] });
     expect(snapshotOnlyReducer.apply(s, ev(1))).toBe(s);
+  });
+});
+
+describe('consoleReducer', () => {
+  const topic = (name: string, messages = 0) => ({
+    name,
+    subjects: [`${name}.>`],
+    messages,
+    bytes: messages * 10,
+    firstSeq: 0,
+    lastSeq: messages,
+    consumers: 1,
+    retention: 'limits',
+    maxAgeSeconds: null,
+  });
+  const group = (t: string, name: string, lag = 0) => ({
+    topic: t,
+    name,
+    lag,
+    ackPending: 0,
+    redelivered: 0,
+    waiting: 0,
+    lastActive: null,
+  });
+
+  it('rebuilds topics and groups from the snapshot and deltas, in name order, like the server', () => {
+    let state = consoleReducer.fromSnapshot({ cluster: null, topics: [topic('b')], groups: [group('b', 'g')] });
+    state = consoleReducer.apply(state, ev(1, { topic: 'console', type: 'topic_created', data: topic('a') }));
+    state = consoleReducer.apply(state, ev(2, { topic: 'console', type: 'group_created', data: group('a', 'x') }));
+    state = consoleReducer.apply(state, ev(3, { topic: 'console', type: 'group_updated', data: group('a', 'x', 7) }));
+    expect(state.topics.map((t) => t.name)).toEqual(['a', 'b']);
+    expect(state.groups.map((g) => [g.topic, g.name, g.lag])).toEqual([
+      ['a', 'x', 7],
+      ['b', 'g', 0],
+    ]);
+    state = consoleReducer.apply(state, ev(4, { topic: 'console', type: 'topic_deleted', data: topic('b') }));
+    expect(state.topics.map((t) => t.name)).toEqual(['a']);
+    expect(state.groups.map((g) => g.topic)).toEqual(['a']);
+    const cluster = { name: 'c', connected: true };
+    state = consoleReducer.apply(
+      state,
+      ev(5, { topic: 'console', type: 'metrics_updated', data: { part: 1, cluster } }),
+    );
+    expect(state.cluster).toEqual(cluster);
+  });
+
+  it('returns the same state for events that change nothing', () => {
+    const state = consoleReducer.fromSnapshot({ topics: [], groups: [] });
+    expect(consoleReducer.apply(state, ev(1, { topic: 'console', type: 'group_deleted', data: group('a', 'x') }))).toBe(
+      state,
+    );
+    expect(consoleReducer.apply(state, ev(2, { topic: 'console', type: 'topic_created', data: 'junk' }))).toBe(state);
+    expect(
+      consoleReducer.apply(
+        state,
+        ev(3, { topic: 'console', type: 'metrics_updated', data: { part: 2, cluster: null } }),
+      ),
+    ).toBe(state);
   });
 });

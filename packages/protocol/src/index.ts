@@ -3,6 +3,7 @@
  * (`@livegate/client`) and the dashboard. No runtime dependencies and no Node-only APIs.
  */
 export * from './alerts.js';
+export * from './console.js';
 export * from './control.js';
 export * from './envelope.js';
 export * from './errors.js';

@@ -1,7 +1,7 @@
 /**
  * The seam between the console and a streaming platform. {@link ConsolePlatform} is all the console
  * source needs: NATS JetStream implements it in `nats/nats-platform.ts`; a Kafka platform (through
- * kafkajs' admin client) would implement the same methods. docs/integrations/console-platforms.md
+ * kafkajs' admin client) would implement the same methods. docs/integrations/console.md
  * describes the contract method by method.
  *
  * @module
