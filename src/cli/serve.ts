@@ -60,8 +60,11 @@ ${SETTINGS.map((s) => `  ${s.key.padEnd(28)} ${`${s.short === undefined ? '' : `
 Later sources win: defaults < --config file < environment < flags.
 SIGTERM/SIGINT shut down gracefully (clients get a shutdown notice) within shutdown.timeoutMs.`;
 
-/** `livegate serve`. Resolves when the server has stopped after a signal. */
-export async function serve(argv: readonly string[]): Promise<void> {
+/**
+ * What `livegate serve <argv>` hands the config loader: the `--config` file and the flags as
+ * `--key value` pairs (a switch becomes `true`, its `--no-` form `false`). Throws {@link UsageError}.
+ */
+export function serveSources(argv: readonly string[]): { file?: string; flags: Record<string, string> } {
   const args = parseCommandArgs(argv, OPTIONS);
   const flags: Record<string, string> = {};
   for (const s of SETTINGS) {
@@ -78,6 +81,12 @@ export async function serve(argv: readonly string[]): Promise<void> {
     if (on || off) flags[flag] = String(on);
   }
   const file = args.string('config');
+  return file === undefined ? { flags } : { file, flags };
+}
+
+/** `livegate serve`. Resolves when the server has stopped after a signal. */
+export async function serve(argv: readonly string[]): Promise<void> {
+  const { file, flags } = serveSources(argv);
   let config;
   try {
     config = loadConfig({ ...(file === undefined ? {} : { file }), env: process.env, flags });

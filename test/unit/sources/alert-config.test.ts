@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type ConfigSources } from '../../../src/config/load.js';
+import { serveSources } from '../../../src/cli/serve.js';
 import { parseAlertmanagerTargets } from '../../../src/config/alertmanagers.js';
 import { makeTempDir, type TempDir } from '../../harness/temp-dir.js';
 
@@ -88,8 +89,9 @@ alerts:
     });
   });
 
-  it('turns the demo on with the --demo flag (a bare switch reaches the loader as "true")', () => {
-    expect(loadConfig({ flags: { '--demo': 'true', '--port': '9000' } })).toMatchObject({ demo: true, port: 9000 });
+  it('turns the demo on with a bare --demo flag, and the ingest off with --no-alerts-ingest', () => {
+    const { flags } = serveSources(['--demo', '-p', '9000', '--no-alerts-ingest']);
+    expect(loadConfig({ flags })).toMatchObject({ demo: true, port: 9000, alerts: { ingest: false } });
   });
 
   it.each([
