@@ -1,3 +1,4 @@
+import { TRANSPORT_NAMES } from '@livegate/protocol';
 import { LivegateError } from '../errors.js';
 import type { Bus, BusHealth } from './bus.js';
 import { systemClock, type Clock } from './clock.js';
@@ -8,7 +9,7 @@ import { SNAPSHOT_TYPE, type LiveEvent, type StampedDraft } from './event.js';
 import { formatEventId, parseEventId } from './event-id.js';
 import type { CompiledFilter } from './filter.js';
 import { NOOP_OBSERVER, type HubObserver } from './observer.js';
-import type { CloseReason, Outbound } from './outbound.js';
+import type { CloseReason, Outbound, TransportKind } from './outbound.js';
 import { ReplayWindow, type ReplayWindowOptions } from './replay-window.js';
 import { resumePoint, safeResumePosition, truncate, type ResetReason, type ResumePoint } from './resume.js';
 import { SerializedEvent } from './serialized-event.js';
@@ -98,6 +99,12 @@ export class Hub {
   private readonly host: SessionHost;
   private dirty: Session[] = [];
   private flushPending = false;
+  /** Event-loop tick number for the sessions' fast path; the flush pass starts a new one. */
+  private tick = 1;
+  /** While a bus delivery of several events is dispatched: sessions queue, the flush pass coalesces. */
+  private bursting = false;
+  /** Fast-path writes of the event being dispatched, by transport (reported after its dispatch). */
+  private readonly directWrites: Record<TransportKind, number> = { sse: 0, ws: 0, poll: 0 };
   private nextSessionId = 1;
   private started = false;
   private headId = '';
@@ -132,6 +139,8 @@ export class Hub {
       timers: this.timers,
       observer: this.observer,
       requestFlush: (session) => this.requestFlush(session),
+      directTick: () => this.directTick(),
+      directWrites: this.directWrites,
       advanceCatchup: (session, budget) => this.advanceCatchup(session, budget),
       slowConsumer: (session) => this.slowConsumer(session),
       detach: (session) => this.detach(session),
@@ -511,6 +520,40 @@ export class Hub {
     setImmediate(this.flushAll);
   }
 
+  /**
+   * The current tick for a session's fast path (see {@link SessionHost.directTick}), or `0` during
+   * a burst. Arms the flush pass, which ends the tick, so the next tick starts a new number even
+   * when no session queued anything.
+   */
+  private directTick(): number {
+    if (this.bursting) return 0;
+    if (!this.flushPending) {
+      this.flushPending = true;
+      setImmediate(this.flushAll);
+    }
+    return this.tick;
+  }
+
+  /**
+   * Reports the fast-path writes of one event's dispatch to the observer: one call per transport,
+   * aged at the end of the dispatch (every write of it happened by then).
+   */
+  private reportDirect(event: SerializedEvent): void {
+    const counts = this.directWrites;
+    if (counts.ws + counts.sse + counts.poll === 0) return;
+    const now = this.clock.now();
+    for (const kind of TRANSPORT_NAMES) {
+      const count = counts[kind];
+      if (count === 0) continue;
+      counts[kind] = 0;
+      if (this.observer.deliveredLive !== undefined) this.observer.deliveredLive(kind, count, now - event.acceptedAt);
+      else {
+        const item: Outbound = { kind: 'event', sub: '', event };
+        for (let i = 0; i < count; i++) this.observer.delivered(kind, [item], now, true);
+      }
+    }
+  }
+
   /** Closes a session whose queue overflowed. */
   private slowConsumer(session: Session): void {
     this.observer.slowConsumer(session.kind, session.queued);
@@ -547,6 +590,7 @@ export class Hub {
 
   private readonly flushAll = (): void => {
     this.flushPending = false;
+    this.tick++;
     const sessions = this.dirty;
     this.dirty = [];
     for (const session of sessions) session.flush();
@@ -554,6 +598,17 @@ export class Hub {
 
   private onBusEvents(events: readonly LiveEvent[]): void {
     const now = this.clock.now();
+    // Several events in one delivery arrive faster than a tick: every session queues them and the
+    // flush pass writes each session's share in one write. A single event may take the fast path.
+    this.bursting = events.length > 1;
+    try {
+      this.dispatchAll(events, now);
+    } finally {
+      this.bursting = false;
+    }
+  }
+
+  private dispatchAll(events: readonly LiveEvent[], now: number): void {
     for (const event of events) {
       // A shared bus whose stream was flushed starts a new epoch with seq 1: the old window
       // cannot be resumed from any more (its ids now answer `reset`), so it starts over.
@@ -565,6 +620,7 @@ export class Hub {
       this.reducers.get(event.topic)?.apply(event);
       this.observer.published(event);
       this.dispatcher.dispatch(serialized);
+      this.reportDirect(serialized);
     }
   }
 }

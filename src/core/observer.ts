@@ -9,6 +9,13 @@ export interface HubObserver {
    * (catch-up) items, whose age is not a delivery latency.
    */
   delivered(kind: TransportKind, items: readonly Outbound[], now: number, live: boolean): void;
+  /**
+   * `count` live events written straight to transports of `kind` as one event was dispatched (the
+   * fast path of idle sessions), all `ageMs` old when the dispatch ended: one call per event and
+   * transport instead of one per delivery. Without it the hub reports them through
+   * {@link delivered}, one item at a time.
+   */
+  deliveredLive?(kind: TransportKind, count: number, ageMs: number): void;
   sessionOpened(kind: TransportKind): void;
   sessionClosed(kind: TransportKind, seconds: number, reason: string): void;
   slowConsumer(kind: TransportKind, dropped: number): void;
@@ -18,6 +25,7 @@ export interface HubObserver {
 export const NOOP_OBSERVER: HubObserver = Object.freeze({
   published() {},
   delivered() {},
+  deliveredLive() {},
   sessionOpened() {},
   sessionClosed() {},
   slowConsumer() {},

@@ -45,6 +45,14 @@ export interface TransportWriter {
    * high-water mark; the session then queues further items until {@link onDrain} fires.
    */
   write(items: readonly Outbound[]): boolean;
+  /**
+   * The fast path: writes one live event for subscription `sub` as its shared pre-built frame, in
+   * one write. Same contract as {@link write}: returns `false` when the buffer is above its
+   * high-water mark. A writer that implements it lets an idle, writable session write an event the
+   * moment it is dispatched instead of on the next flush pass (SSE and WebSocket do; long-poll,
+   * which answers once with everything a pass collected, does not).
+   */
+  writeEvent?(sub: string, event: SerializedEvent): boolean;
   /** Whether the previous write filled the buffer and a drain is pending. */
   needsDrain(): boolean;
   /** Bytes written but not yet handed to the kernel. */

@@ -20,6 +20,15 @@ export interface SessionHost {
   readonly observer: HubObserver;
   /** Puts the session on this tick's flush pass. */
   requestFlush(session: Session): void;
+  /**
+   * The number of the current event-loop tick, for the fast path: a session writes at most one
+   * event straight to its transport per tick, anything more in that tick is coalesced into one write
+   * on the flush pass. `0` while the hub dispatches a burst (several events in one bus delivery),
+   * which is coalesced the same way.
+   */
+  directTick(): number;
+  /** Live events written on the fast path during the current dispatch, by transport; the hub reports them. */
+  readonly directWrites: Record<TransportKind, number>;
   /** Reads the replay window for the session's catching-up subscriptions, up to `budget` events each. */
   advanceCatchup(session: Session, budget: number): void;
   /** The session's queue overflowed: cut it off. */
@@ -119,6 +128,10 @@ export class Session {
   private queuedBytes = 0;
   private flushScheduled = false;
   private waitingForDrain = false;
+  /** Whether the transport has the one-event fast path ({@link TransportWriter.writeEvent}). */
+  private readonly direct: boolean;
+  /** The tick of the last fast-path write (see {@link SessionHost.directTick}). */
+  private lastDirectTick = 0;
   private nextSubId = 1;
   private closeListeners: ((reason: CloseReason) => void)[] = [];
 
@@ -132,6 +145,7 @@ export class Session {
     this.principal = init.principal;
     this.userAgent = init.userAgent;
     this.limits = limits;
+    this.direct = typeof init.transport.writeEvent === 'function';
     this.armExpiry();
   }
 
@@ -181,8 +195,14 @@ export class Session {
   }
 
   /**
-   * Hot path: called by the dispatcher for each matching event. Pushes to the queue, or to the
-   * subscription's batch, and schedules one flush for this tick.
+   * Hot path: called by the dispatcher for each matching event.
+   *
+   * Fast path: when nothing is queued, the transport is not waiting for a drain and the session has
+   * not yet written this tick, the event's shared pre-built frame is written at once, in one write,
+   * with no queue item and no flush pass. Otherwise the event is queued (or added to the
+   * subscription's batch) and the flush pass writes everything queued in one write: a session that
+   * gets events faster than one per tick still writes once per tick, and anything queued before
+   * (a control, a snapshot) keeps its place ahead of the event.
    */
   enqueue(sub: Subscription, event: SerializedEvent): void {
     if (this.state !== 'open') return;
@@ -192,6 +212,14 @@ export class Session {
       else if (sub.pending.length === 1)
         sub.batchTimer = this.host.timers.schedule(sub.batch.ms, () => this.releaseBatch(sub));
       return;
+    }
+    if (this.direct && this.queue.length === 0 && !this.waitingForDrain) {
+      const tick = this.host.directTick();
+      if (tick !== 0 && tick !== this.lastDirectTick) {
+        this.lastDirectTick = tick;
+        this.writeDirect(sub.id, event);
+        return;
+      }
     }
     this.push({ kind: 'event', sub: sub.id, event }, 1, event.size);
   }
@@ -338,6 +366,19 @@ export class Session {
       dropped: this.dropped,
       ...(this.userAgent === undefined ? {} : { userAgent: this.userAgent }),
     };
+  }
+
+  /**
+   * The fast path's write. The event went out during its dispatch, so its accept time stands for
+   * the write time (the idle heartbeat only needs to know the session was not idle); the hub
+   * counts it in {@link SessionHost.directWrites} and reports the dispatch's writes at once.
+   */
+  private writeDirect(sub: string, event: SerializedEvent): void {
+    const ok = this.transport.writeEvent!(sub, event);
+    this.sent++;
+    this.lastWriteMono = event.acceptedAt;
+    this.host.directWrites[this.transport.kind]++;
+    if (!ok) this.awaitDrain();
   }
 
   /** Hands everything queued to the transport in one write and empties the queue. */

@@ -4,11 +4,13 @@ import type { Hub, HubObserver } from '../core/hub.js';
 import type { Outbound, TransportKind } from '../core/outbound.js';
 import type { BuildInfo } from './build-info.js';
 import { registerDefaultMetrics } from './default-metrics.js';
+import { WeightedHistogram } from './weighted-histogram.js';
 
 /**
  * Prometheus metrics: livegate's own (`livegate_…`), fed by the hub through {@link HubObserver},
  * `livegate_build_info`, and the standard unprefixed process and Node.js metrics.
- * Per-delivery work is one histogram observation; counters are bumped once per flush.
+ * Counters and the latency histogram are bumped once per flush, or once per event and transport
+ * for the fast path's writes (the histogram takes weighted observations, see WeightedHistogram).
  */
 /** Size of the latency reservoir per stats period. */
 const RESERVOIR_SIZE = 2048;
@@ -20,7 +22,7 @@ export class Metrics implements HubObserver {
   private readonly publishedTotal: Counter<'topic' | 'type'>;
   private readonly deliveries: Counter<'transport' | 'result'>;
   private readonly slowConsumers: Counter<'transport'>;
-  private readonly latency: Histogram;
+  private readonly latency: WeightedHistogram;
   readonly publishRequests: Counter<'result'>;
   /** Timer tasks that threw (the server's timer wheel counts here and logs each). */
   readonly timerFailures: Counter;
@@ -80,12 +82,12 @@ export class Metrics implements HubObserver {
       labelNames: ['transport'],
       registers,
     });
-    this.latency = new Histogram({
-      name: 'livegate_delivery_latency_seconds',
-      help: 'Time from the hub accepting an event to writing it to a connection.',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers,
-    });
+    this.latency = new WeightedHistogram(
+      'livegate_delivery_latency_seconds',
+      'Time from the hub accepting an event to writing it to a connection.',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      this.registry,
+    );
     this.timerFailures = new Counter({
       name: 'livegate_timer_task_failures_total',
       help: 'Timer tasks (heartbeats, timeouts, batch flushes) that threw; each is also logged.',
@@ -157,6 +159,12 @@ export class Metrics implements HubObserver {
     }
   }
 
+  deliveredLive(kind: TransportKind, count: number, ageMs: number): void {
+    this.observe(ageMs, count);
+    this.deliveredCount += count;
+    this.deliveries.inc({ transport: kind, result: 'sent' }, count);
+  }
+
   sessionOpened(kind: TransportKind): void {
     this.connections.inc({ transport: kind });
   }
@@ -181,13 +189,16 @@ export class Metrics implements HubObserver {
     return taken;
   }
 
-  private observe(ms: number): void {
-    this.latency.observe(ms / 1000);
-    this.latencySeen++;
-    if (this.latencySamples.length < RESERVOIR_SIZE) this.latencySamples.push(ms);
-    else {
-      const slot = Math.floor(Math.random() * this.latencySeen);
-      if (slot < RESERVOIR_SIZE) this.latencySamples[slot] = ms;
+  /** Records `count` deliveries `ms` old: in the histogram, and in the stats reservoir. */
+  private observe(ms: number, count = 1): void {
+    this.latency.observe(ms / 1000, count);
+    for (let i = 0; i < count; i++) {
+      this.latencySeen++;
+      if (this.latencySamples.length < RESERVOIR_SIZE) this.latencySamples.push(ms);
+      else {
+        const slot = Math.floor(Math.random() * this.latencySeen);
+        if (slot < RESERVOIR_SIZE) this.latencySamples[slot] = ms;
+      }
     }
   }
 }

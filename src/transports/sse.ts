@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizeFilter, type Principal } from '../core/principal.js';
 import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
 import { parseEventId } from '../core/event-id.js';
+import type { SerializedEvent } from '../core/serialized-event.js';
 import type { Session } from '../core/session.js';
 import { LivegateError } from '../errors.js';
 import type { TransportContext } from './context.js';
@@ -40,6 +41,11 @@ export class SseWriter implements TransportWriter {
     for (const chunk of chunks) this.socket.write(chunk);
     this.socket.uncork();
     return !this.socket.writableNeedDrain;
+  }
+
+  writeEvent(_sub: string, event: SerializedEvent): boolean {
+    if (this.closed || this.socket.destroyed) return true;
+    return this.socket.write(event.sse(this.named));
   }
 
   needsDrain(): boolean {

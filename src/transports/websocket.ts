@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
 import { authorizeFilter, type Principal } from '../core/principal.js';
+import type { SerializedEvent } from '../core/serialized-event.js';
 import type { Session } from '../core/session.js';
 import { compileFilter } from '../core/filter.js';
 import { sessionStream } from '../core/source-stream.js';
@@ -41,6 +42,11 @@ export class WsWriter implements TransportWriter {
     for (const item of items) this.socket.write(wsFrameOf(item));
     this.socket.uncork();
     return !this.needsDrain();
+  }
+
+  writeEvent(sub: string, event: SerializedEvent): boolean {
+    if (this.closed || this.ws.readyState !== OPEN) return true;
+    return this.socket.write(event.wsFrame(sub)) && !this.needsDrain();
   }
 
   needsDrain(): boolean {
