@@ -406,6 +406,7 @@ function authGateFromConfig(config: Config): AuthGate {
           audience: auth.jwt.audience,
           clockSkewSeconds: auth.jwt.clockSkewSeconds,
           maxTokenBytes: auth.jwt.maxTokenBytes,
+          jwksCooldownMs: auth.jwt.jwksCooldownSeconds * 1000,
         })
       : undefined;
   return new AuthGate({

@@ -79,6 +79,10 @@ export const authSection = defineSection(
               .max(64 * 1024)
               .default(8192)
               .meta({ description: 'Longest token accepted; longer ones are refused unparsed. Defaults to 8192.' }),
+            jwksCooldownSeconds: z.number().int().min(0).max(3600).default(30).meta({
+              description:
+                'Shortest time between two fetches of auth.jwt.jwksUrl caused by tokens naming an unknown `kid` (a rotated key is picked up on the first such token after it). Defaults to 30.',
+            }),
             claim: z.string().default('livegate').meta({
               description:
                 'Name of the claim holding the rights object `{subscribe, match, namespaces, publish, admin}`; empty reads the rights from the payload itself. Defaults to `livegate`.',

@@ -15,15 +15,17 @@
  * names; the watcher then runs a round at once, so `silence_created`/`silence_expired` reach
  * subscribers before the answer returns. Silencing alerts that only the ingest holds answers 501.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { stringify } from 'yaml';
 import type { Labels } from '../../core/event.js';
+import { compileFilter } from '../../core/filter.js';
 import { compileMatchers, parseMatchers } from '../../core/matchers.js';
+import { authorizeFilter } from '../../core/principal.js';
 import { LivegateError } from '../../errors.js';
 import type { AlertStateSource } from '../alerts/alert-state-source.js';
 import type { LiveAlert, SilenceMatcher } from '../alerts/alert-model.js';
 import type { AlertmanagerAnswer, AlertmanagerApi } from '../alertmanager/client.js';
-import type { Source, SourceRoutes } from '../source.js';
+import type { Source, SourceContext, SourceRoutes } from '../source.js';
 import {
   compareGroupAlerts,
   compareGroups,
@@ -87,7 +89,7 @@ function ingestStatus(receiver: string, version: string, startedAt: string): Rec
 /** See the module comment. */
 export class AlertmanagerApiSource implements Source {
   readonly name = 'alertmanager-api';
-  readonly routes: SourceRoutes = { prefix: '/api/v2', plugin: (app) => this.#register(app) };
+  readonly routes: SourceRoutes = { prefix: '/api/v2', plugin: (app, ctx) => this.#register(app, ctx) };
   readonly #state: AlertmanagerApiOptions['state'];
   readonly #watcher: WatchedAlertmanagers | undefined;
   readonly #ingestReceiver: string;
@@ -113,21 +115,35 @@ export class AlertmanagerApiSource implements Source {
 
   async stop(): Promise<void> {}
 
-  #register(app: FastifyInstance): void {
+  #register(app: FastifyInstance, ctx: SourceContext): void {
+    // Tenancy: the caller sees only what a subscription of its own to the topic would show (its
+    // topic rights, and every forced matcher of its token AND-ed in), as on the event stream.
+    const visibleTo = (request: FastifyRequest, topic: 'alerts' | 'silences'): ((labels: Labels) => boolean) => {
+      const filter = authorizeFilter(ctx.streams.authenticate(request), compileFilter({ topics: [topic] }));
+      return (labels) => filter.matchesLabels(labels);
+    };
+    const scoped = <Q extends { readonly matches: (labels: Labels) => boolean }>(
+      request: FastifyRequest,
+      topic: 'alerts' | 'silences',
+      query: Q,
+    ): Q => {
+      const visible = visibleTo(request, topic);
+      return { ...query, matches: (labels: Labels) => visible(labels) && query.matches(labels) };
+    };
     app.get('/alerts', async (request) => {
-      const query = parseAlertQuery((request.query ?? {}) as Record<string, unknown>);
+      const query = scoped(request, 'alerts', parseAlertQuery((request.query ?? {}) as Record<string, unknown>));
       await this.#status.refresh();
       return this.#alerts(query)
         .filter((a) => query.receiver === undefined || a.receivers.some((r) => query.receiver!(r.name)))
         .sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
     });
     app.get('/alerts/groups', async (request) => {
-      const query = parseAlertQuery((request.query ?? {}) as Record<string, unknown>);
+      const query = scoped(request, 'alerts', parseAlertQuery((request.query ?? {}) as Record<string, unknown>));
       await this.#status.refresh();
       return this.#groups(query);
     });
     app.get('/silences', async (request) => {
-      const query = parseSilenceQuery((request.query ?? {}) as Record<string, unknown>);
+      const query = scoped(request, 'silences', parseSilenceQuery((request.query ?? {}) as Record<string, unknown>));
       return [...this.#state.silences.values()]
         .map(toGettableSilence)
         .filter((s) => query.matches(Object.fromEntries(s.matchers.map((m) => [m.name, m.value]))))
@@ -135,8 +151,16 @@ export class AlertmanagerApiSource implements Source {
     });
     app.get<{ Params: { id: string } }>('/silence/:id', async (request) => {
       const id = this.#silenceId(request.params.id);
+      const visible = visibleTo(request, 'silences');
       const held = this.#silence(id);
-      if (held !== undefined) return toGettableSilence(held);
+      if (held !== undefined) {
+        const silence = toGettableSilence(held);
+        if (visible(Object.fromEntries(silence.matchers.map((m) => [m.name, m.value])))) return silence;
+        throw new LivegateError('not_found', `no silence with id ${id}`, { field: 'id' });
+      }
+      // Silences livegate does not hold cannot be checked against the caller's scope.
+      if (ctx.streams.authenticate(request).forced !== null)
+        throw new LivegateError('not_found', `no silence with id ${id}`, { field: 'id' });
       // Expired silences are not livegate state; the Alertmanagers keep them for a while.
       for (const name of this.#watcher?.alertmanagers ?? []) {
         const api = this.#watcher?.apiOf(name);

@@ -1,0 +1,96 @@
+/**
+ * Long-lived connections end at their token's `exp` (SSE `error` event, WebSocket close 4001, a
+ * waiting poll 401), and a WebSocket `refresh` moves the end without reconnecting.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LivegateServer } from '../../../src/http/server.js';
+import { startTestServer } from '../../harness/livegate.js';
+import { RawSse } from '../../harness/raw-sse.js';
+import { signHs256, TEST_SECRET, type TokenSpec } from '../../harness/tokens.js';
+import { waitFor } from '../../harness/wait.js';
+import { TestWs } from '../../harness/ws-client.js';
+
+const RIGHTS = { livegate: { subscribe: ['app*'], match: ['{team="a"}'] } };
+
+describe('token expiry on open connections', () => {
+  let server: LivegateServer;
+  const token = (spec: TokenSpec = {}) => signHs256(TEST_SECRET, { sub: 'alice', claims: RIGHTS, ...spec });
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      auth: { mode: 'jwt', jwt: { secret: TEST_SECRET, clockSkewSeconds: 0 } },
+      stats: { intervalMs: 0 },
+    });
+  });
+  afterAll(() => server.close());
+
+  it('ends an SSE stream at exp with an error event token_expired', async () => {
+    const sse = await RawSse.open(`${server.url}/api/v2/events/stream?topics=app.x`, {
+      authorization: `Bearer ${await token({ expiresIn: 2 })}`,
+    });
+    try {
+      await sse.control('hello');
+      expect(await sse.control('error', 15_000)).toMatchObject({ code: 'token_expired' });
+      await sse.end(15_000);
+    } finally {
+      sse.close();
+    }
+  });
+
+  it('closes a WebSocket at exp with 4001', async () => {
+    const ws = await TestWs.open(`${server.url}/ws/dashboard?access_token=${await token({ expiresIn: 2 })}`);
+    await ws.subscribe({ topics: ['app.x'] });
+    expect(await ws.closed(15_000)).toBe(4001);
+    expect(ws.closeReason).toContain('expired');
+  });
+
+  it('answers a poll waiting at exp with 401 token_expired', async () => {
+    const res = await fetch(
+      `${server.url}/api/v2/events/poll?topics=app.x&since=${server.hub.head}&timeout=30&access_token=${await token({ expiresIn: 2 })}`,
+    );
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('token_expired');
+  });
+
+  it('keeps a WebSocket open past the first exp after a refresh', async () => {
+    const first = await token({ expiresIn: 2 });
+    const { exp } = JSON.parse(Buffer.from(first.split('.')[1]!, 'base64url').toString()) as { exp: number };
+    const ws = await TestWs.open(`${server.url}/ws/dashboard?access_token=${first}`);
+    try {
+      await ws.subscribe({ topics: ['app.x'] });
+      ws.send({ op: 'refresh', id: 'r1', token: await token({ expiresIn: 120 }) });
+      const answer = await ws.next((m) => m.id === 'r1', 10_000);
+      expect(answer).toMatchObject({ op: 'refreshed' });
+      expect(Date.parse(answer.expiresAt as string)).toBeGreaterThan(exp * 1000);
+      // Past the first token's exp (by the wall clock the server uses), the socket is still open.
+      await waitFor(() => Date.now() > exp * 1000 + 1500, { timeoutMs: 15_000, intervalMs: 50, what: 'the first exp' });
+      ws.send({ op: 'ping', id: 'p1' });
+      expect(await ws.next((m) => m.id === 'p1', 10_000)).toMatchObject({ op: 'pong' });
+      expect(ws.closeCode).toBeUndefined();
+    } finally {
+      ws.close();
+    }
+  });
+
+  it('refuses a refresh for another subject or with fewer rights, and keeps the connection', async () => {
+    const ws = await TestWs.open(`${server.url}/ws/dashboard?access_token=${await token()}`);
+    try {
+      ws.send({ op: 'refresh', id: 'other', token: await token({ sub: 'mallory' }) });
+      expect(await ws.next((m) => m.id === 'other')).toMatchObject({ op: 'error', code: 'forbidden' });
+      const fewer = { livegate: { subscribe: ['app.only'], match: ['{team="a"}'] } };
+      ws.send({ op: 'refresh', id: 'fewer', token: await token({ claims: fewer }) });
+      expect(await ws.next((m) => m.id === 'fewer')).toMatchObject({ op: 'error', code: 'forbidden' });
+      const narrower = { livegate: { subscribe: ['app*'], match: ['{team="a"}', '{env="prod"}'] } };
+      ws.send({ op: 'refresh', id: 'narrower', token: await token({ claims: narrower }) });
+      expect(await ws.next((m) => m.id === 'narrower')).toMatchObject({ op: 'error', code: 'forbidden' });
+      ws.send({ op: 'refresh', id: 'expired', token: await token({ expiresIn: -5 }) });
+      expect(await ws.next((m) => m.id === 'expired')).toMatchObject({ op: 'error', code: 'token_expired' });
+      ws.send({ op: 'refresh', id: 'junk', token: 'not-a-token' });
+      expect(await ws.next((m) => m.id === 'junk')).toMatchObject({ op: 'error', code: 'invalid_token' });
+      ws.send({ op: 'ping', id: 'p' });
+      expect(await ws.next((m) => m.id === 'p')).toMatchObject({ op: 'pong' });
+    } finally {
+      ws.close();
+    }
+  });
+});
