@@ -47,7 +47,8 @@ function defaultText(s: Setting): string {
   const value = s.default;
   if (Array.isArray(value)) return value.length === 0 ? '`[]` (empty)' : code(value.join(','));
   if (value === '') return '`""` (empty)';
-  if (typeof value === 'number' && value >= 1024 && value % 1024 === 0) {
+  // Only sizes read as KiB/MiB: a count such as a matching cost of 1024 is not 1 KiB.
+  if (typeof value === 'number' && /Bytes$/.test(s.key) && value >= 1024 && value % 1024 === 0) {
     const unit = value % (1024 * 1024) === 0 ? [1024 * 1024, 'MiB'] : [1024, 'KiB'];
     return `${code(String(value))} (${value / (unit[0] as number)} ${unit[1] as string})`;
   }

@@ -14,6 +14,7 @@ import { busSection } from './sections/bus.js';
 import { clusterSection } from './sections/cluster.js';
 import { consoleSection } from './sections/console.js';
 import { corsSection } from './sections/cors.js';
+import { filtersSection } from './sections/filters.js';
 import { limitsSection } from './sections/limits.js';
 import { logSection } from './sections/log.js';
 import { metricsSection } from './sections/metrics.js';
@@ -39,6 +40,7 @@ const SECTIONS = [
   replaySection,
   queueSection,
   limitsSection,
+  filtersSection,
   corsSection,
   sseSection,
   wsSection,
@@ -64,6 +66,7 @@ const shape = {
   ...replaySection.shape,
   ...queueSection.shape,
   ...limitsSection.shape,
+  ...filtersSection.shape,
   ...corsSection.shape,
   ...sseSection.shape,
   ...wsSection.shape,

@@ -74,6 +74,17 @@ export interface CompiledFilter {
   matchesLabels(labels: Readonly<Record<string, string>>): boolean;
   /** Whether events of `topic` can pass the topic part; used to index subscriptions by topic. */
   coversTopic(topic: string): boolean;
+  /**
+   * Worst-case matching work per event and label character: the sum of its matchers'
+   * {@link Matcher.cost} (a literal costs 1, a regex its RE2 program size). Budgeted per
+   * connection and in total by `MatcherBudget`.
+   */
+  readonly cost: number;
+  /**
+   * The regex matchers that run on RE2, by `label\u0000pattern` (one shared program each, see
+   * `regex.ts`) with their cost; identical ones across subscriptions are one entry in the total.
+   */
+  readonly regexCosts: ReadonlyMap<string, number>;
 }
 
 /**
@@ -160,6 +171,8 @@ class Filter implements CompiledFilter {
   // Built on first read: an intersection's `match` spec is a product of its clauses, which only
   // diagnostics and echoing need, never the hot path.
   private specCache: Required<FilterSpec> | null = null;
+  readonly cost: number;
+  readonly regexCosts: ReadonlyMap<string, number>;
 
   constructor(
     readonly topicPart: NamePart,
@@ -173,6 +186,18 @@ class Filter implements CompiledFilter {
     this.typePrefixes = typePart.prefixes;
     this.sourceSet = sourcePart.exact;
     this.sourcePrefixes = sourcePart.prefixes;
+    let cost = 0;
+    const regexCosts = new Map<string, number>();
+    for (const clause of clauses) {
+      for (const set of clause.sets) {
+        for (const m of set) {
+          cost += m.cost;
+          if (m.cost > 1) regexCosts.set(`${m.name}\u0000${m.value}`, m.cost);
+        }
+      }
+    }
+    this.cost = cost;
+    this.regexCosts = regexCosts;
   }
 
   get spec(): Required<FilterSpec> {

@@ -8,6 +8,7 @@ import { stampDraft } from './draft-validation.js';
 import { SNAPSHOT_TYPE, type LiveEvent, type StampedDraft } from './event.js';
 import { formatEventId, parseEventId } from './event-id.js';
 import type { CompiledFilter } from './filter.js';
+import { MatcherBudget, type MatcherBudgetLimits } from './matcher-budget.js';
 import { NOOP_OBSERVER, type HubObserver } from './observer.js';
 import type { CloseReason, Outbound, TransportKind } from './outbound.js';
 import { ReplayWindow, type ReplayWindowOptions } from './replay-window.js';
@@ -38,6 +39,8 @@ export interface HubOptions {
   queue?: Partial<QueueLimits>;
   /** Most subscriptions on one connection. Defaults to 32. */
   maxSubscriptionsPerSession?: number;
+  /** Label-matching work subscriptions may ask of each event (see `matcher-budget.ts`). Defaults to 1,024 per connection, 4,096 in total. */
+  matcherBudget?: Partial<MatcherBudgetLimits>;
   /** Metrics hooks. Defaults to no-ops. */
   observer?: HubObserver;
   /** Default `source` of drafts without one. Defaults to `api`. */
@@ -93,6 +96,7 @@ export class Hub {
   private readonly demand: DemandTracker;
   private readonly queueLimits: QueueLimits;
   private readonly maxSubscriptions: number;
+  private readonly matcherBudget: MatcherBudget;
   private readonly defaultSource: string;
   private readonly historyPage: number;
   private readonly onError: (err: unknown, context: string) => void;
@@ -120,6 +124,7 @@ export class Hub {
       maxBytes: options.queue?.maxBytes ?? 1024 * 1024,
     };
     this.maxSubscriptions = options.maxSubscriptionsPerSession ?? 32;
+    this.matcherBudget = new MatcherBudget(options.matcherBudget);
     this.observer = options.observer ?? NOOP_OBSERVER;
     this.defaultSource = options.defaultSource ?? 'api';
     this.historyPage = options.historyPage ?? 512;
@@ -263,6 +268,11 @@ export class Hub {
     return this.dispatcher.size;
   }
 
+  /** Cost of the distinct regexes of every live subscription (see `matcher-budget.ts`). */
+  get matcherCost(): number {
+    return this.matcherBudget.total;
+  }
+
   /** Events queued in session queues, summed. */
   get queuedCount(): number {
     let queued = 0;
@@ -311,6 +321,7 @@ export class Hub {
    */
   subscribe(session: Session, request: SubscribeRequest): Subscription {
     this.checkSubscriptionRoom(session);
+    this.matcherBudget.check(matcherCost(session), request.filter);
     const point = request.since === undefined ? null : resumePoint(request.since, this.bus.epoch, this.window);
     const sub = new Subscription(session.newSubscriptionId(), request.filter, request.batch ?? null);
     session.subscriptions.set(sub.id, sub);
@@ -328,6 +339,7 @@ export class Hub {
       this.sendSnapshots(session, sub);
     }
     this.dispatcher.add(session, sub);
+    this.matcherBudget.add(sub.filter);
     this.demand.added(sub.filter);
     return sub;
   }
@@ -418,6 +430,7 @@ export class Hub {
   private removeFromDispatch(sub: Subscription): void {
     if (sub.extension !== null) return;
     this.dispatcher.remove(sub);
+    this.matcherBudget.remove(sub.filter);
     this.demand.removed(sub.filter);
   }
 
@@ -623,4 +636,11 @@ export class Hub {
       this.reportDirect(serialized);
     }
   }
+}
+
+/** What the bus subscriptions of a session already cost to match. */
+function matcherCost(session: Session): number {
+  let cost = 0;
+  for (const sub of session.subscriptions.values()) if (sub.extension === null) cost += sub.filter.cost;
+  return cost;
 }

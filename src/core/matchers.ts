@@ -8,12 +8,12 @@
  * compiled, and common shapes (literal alternations, `.*`, `prefix.*`) skip the regex engine.
  *
  * Semantics follow Prometheus: a missing label counts as the empty string, regexes are fully
- * anchored and `.` matches a newline. Regexes run on JavaScript's engine, not RE2: the syntax is
- * close but not identical, and a pathological pattern can backtrack (the length limits bound the
- * input, not the work). A leading `(?i)`, common in Grafana and Alertmanager silences, is honoured
- * as the `i` flag since Node 20 has no inline modifiers.
+ * anchored, use RE2 syntax (`(?i)` and the other inline flags included) and `.` matches a newline.
+ * They run on RE2 (`regex.ts`), in time linear in the label value whatever the pattern; each
+ * matcher reports its {@link Matcher.cost} so that filters can be budgeted.
  */
 
+import { RegexSyntaxError, compileFullMatch } from './regex.js';
 import {
   MAX_REGEX_LENGTH,
   MatcherSyntaxError,
@@ -41,6 +41,11 @@ export interface Matcher {
   readonly op: MatchOp;
   /** The literal to compare with, or the regex source (unanchored, as written) for `=~`/`!~`. */
   readonly value: string;
+  /**
+   * Worst-case work of one {@link test}, per character of the value: 1 for a literal or a shape
+   * answered without the regex engine, the RE2 program's instruction count otherwise.
+   */
+  readonly cost: number;
   /** Whether a label value passes; pass `''` for a missing label, as Prometheus does. */
   test(value: string): boolean;
 }
@@ -95,6 +100,7 @@ class LabelMatcher implements Matcher {
     readonly value: string,
     private readonly matches: (value: string) => boolean,
     private readonly negate: boolean,
+    readonly cost: number,
   ) {}
 
   test(value: string): boolean {
@@ -126,7 +132,7 @@ class Compiler {
   build(name: string, op: MatchOp, value: string, valueAt: number): Matcher {
     const negate = op === '!=' || op === '!~';
     if (op === '=' || op === '!=') {
-      return new LabelMatcher(name, op, value, literalMatcher(value), negate);
+      return new LabelMatcher(name, op, value, literalMatcher(value), negate, 1);
     }
     if (value.length > MAX_REGEX_LENGTH) {
       throw new MatcherSyntaxError(
@@ -135,115 +141,43 @@ class Compiler {
         cut(value),
       );
     }
-    return new LabelMatcher(name, op, value, this.compileRegex(name, value, valueAt), negate);
-  }
-
-  private compileRegex(name: string, source: string, valueAt: number): (value: string) => boolean {
-    if (source === '.*') return matchAll;
-    if (source === '.+') return nonEmpty;
-    if (LITERAL_ALTERNATION.test(source)) {
-      if (!source.includes('|')) return literalMatcher(source);
-      const alternatives = new Set(source.split('|'));
-      return (value) => alternatives.has(value);
-    }
-    const prefix = PLAIN_PREFIX.exec(source)?.[1];
-    if (prefix !== undefined) return (value) => value.startsWith(prefix);
-    const suffix = PLAIN_SUFFIX.exec(source)?.[1];
-    if (suffix !== undefined) return (value) => value.endsWith(suffix);
-    const infix = PLAIN_INFIX.exec(source)?.[1];
-    if (infix !== undefined) return (value) => value.includes(infix);
-    const caseless = source.startsWith('(?i)');
-    const body = caseless ? source.slice(4) : source;
-    const flags = caseless ? 'si' : 's';
-    let regex: RegExp;
+    const fast = fastPath(value);
+    if (fast !== null) return new LabelMatcher(name, op, value, fast, negate, 1);
+    let regex;
     try {
-      // Compiling the body alone first rejects sources like `a)|(b` that would otherwise escape
-      // the anchoring group below and match unanchored.
-      regex = new RegExp(body, flags);
-      regex = new RegExp(`^(?:${body})$`, flags);
+      regex = compileFullMatch(value, name);
     } catch (err) {
+      if (!(err instanceof RegexSyntaxError)) throw err;
       throw new MatcherSyntaxError(
-        `invalid regular expression ${show(source)} for label ${show(name)}: ${regexReason(err)}`,
+        `invalid regular expression ${show(value)} for label ${show(name)}: ${err.reason} (RE2 syntax)`,
         valueAt,
-        cut(source),
+        cut(value),
         { cause: err },
       );
     }
-    const risky = backtrackingRisk(body);
-    if (risky !== null) {
-      throw new MatcherSyntaxError(
-        `regular expression ${show(source)} for label ${show(name)} is refused: ${risky}`,
-        valueAt,
-        cut(source),
-      );
-    }
-    return (value) => regex.test(value);
+    return new LabelMatcher(name, op, value, (v) => regex.test(v), negate, regex.weight);
   }
-}
-
-const compiler = new Compiler();
-
-// V8 says "Invalid regular expression: /(/s: Unterminated group"; our message already names the
-// pattern, and the flags are ours, so only the reason after the last colon is kept.
-function regexReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const colon = message.lastIndexOf(': ');
-  return colon >= 0 ? message.slice(colon + 2) : message;
 }
 
 /**
- * Why a regex could take exponential time on JavaScript's backtracking engine, or `null`.
- * Prometheus uses RE2, which has no backreferences or lookaround and runs in linear time; refusing
- * those features and quantified groups that themselves contain a quantifier (`(a+)+`, `(x*y)*`)
- * keeps every pattern Prometheus users write while closing the classic catastrophic cases.
+ * The shapes dashboards use most, answered with a Set or a string method instead of RE2 (which is
+ * slower to start than a `startsWith`); `null` for anything else.
  */
-export function backtrackingRisk(source: string): string | null {
-  // Per open group: whether it contains a quantifier so far.
-  const stack: boolean[] = [];
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\') {
-      const next = source[i + 1] ?? '';
-      if (!inClass && (/[1-9]/.test(next) || next === 'k')) return 'backreferences are not supported (RE2 syntax)';
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      continue;
-    }
-    if (c === '(') {
-      if (
-        source.startsWith('(?=', i) ||
-        source.startsWith('(?!', i) ||
-        source.startsWith('(?<=', i) ||
-        source.startsWith('(?<!', i)
-      ) {
-        return 'lookaround is not supported (RE2 syntax)';
-      }
-      stack.push(false);
-      continue;
-    }
-    if (c === ')') {
-      const lastGroupHadQuantifier = stack.pop() ?? false;
-      if (lastGroupHadQuantifier && stack.length > 0) stack[stack.length - 1] = true;
-      const next = source[i + 1];
-      if (
-        lastGroupHadQuantifier &&
-        (next === '*' || next === '+' || (next === '{' && /^\{\d*,\d*\}|^\{\d{2,}\}/.test(source.slice(i + 1))))
-      ) {
-        return 'a repeated group that itself repeats (like (a+)+) can take exponential time';
-      }
-      continue;
-    }
-    if (c === '*' || c === '+' || c === '{') {
-      if (stack.length > 0) stack[stack.length - 1] = true;
-    }
+function fastPath(source: string): ((value: string) => boolean) | null {
+  if (source === '.*') return matchAll;
+  if (source === '.+') return nonEmpty;
+  if (LITERAL_ALTERNATION.test(source)) {
+    if (!source.includes('|')) return literalMatcher(source);
+    const alternatives = new Set(source.split('|'));
+    return (value) => alternatives.has(value);
   }
+  const prefix = PLAIN_PREFIX.exec(source)?.[1];
+  if (prefix !== undefined) return (value) => value.startsWith(prefix);
+  const suffix = PLAIN_SUFFIX.exec(source)?.[1];
+  if (suffix !== undefined) return (value) => value.endsWith(suffix);
+  const infix = PLAIN_INFIX.exec(source)?.[1];
+  if (infix !== undefined) return (value) => value.includes(infix);
   return null;
 }
+
+const compiler = new Compiler();

@@ -133,6 +133,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     window: config.replay,
     queue: config.queue,
     maxSubscriptionsPerSession: config.limits.maxSubscriptions,
+    matcherBudget: { perConnection: config.filters.maxCostPerConnection, total: config.filters.maxCostTotal },
     observer: metrics,
     onError,
   });

@@ -37,6 +37,11 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, closeCode: 1009, retry: false, message: 'payload too large' },
   too_many_events: { status: 413, retry: false, message: 'too many events in one request' },
   too_many_subscriptions: { status: 400, retry: false, message: 'too many subscriptions on this connection' },
+  matcher_budget_exhausted: {
+    status: 503,
+    retry: true,
+    message: "the server's regex matching budget is spent; use literal matchers or retry later",
+  },
   subscription_not_found: { status: 404, retry: false, message: 'no such subscription on this connection' },
   not_found: { status: 404, retry: false, message: 'not found' },
   method_not_allowed: { status: 405, retry: false, message: 'method not allowed' },

@@ -5,13 +5,8 @@
  * regex over receiver names). Bad input is a `LivegateError` naming the parameter.
  */
 import type { Labels } from '../../core/event.js';
-import {
-  MatcherSyntaxError,
-  backtrackingRisk,
-  compileMatchers,
-  parseMatchers,
-  type Matcher,
-} from '../../core/matchers.js';
+import { MatcherSyntaxError, compileMatchers, parseMatchers, type Matcher } from '../../core/matchers.js';
+import { RegexSyntaxError, compileFullMatch, type FullMatchRegex } from '../../core/regex.js';
 import { LivegateError } from '../../errors.js';
 
 /** Most `filter` parameters in one request. */
@@ -94,13 +89,12 @@ function receiverTest(query: Query): ((name: string) => boolean) | undefined {
     throw new LivegateError('invalid_param', `receiver is at most ${MAX_RECEIVER_LENGTH} characters`, {
       field: 'receiver',
     });
-  const risk = backtrackingRisk(source);
-  if (risk !== null) throw new LivegateError('invalid_param', `receiver: ${risk}`, { field: 'receiver' });
-  let regex: RegExp;
+  let regex: FullMatchRegex;
   try {
-    regex = new RegExp(`^(?:${source})$`, 's');
+    regex = compileFullMatch(source, 'receiver');
   } catch (err) {
-    throw new LivegateError('invalid_param', `receiver is not a valid regex: ${(err as Error).message}`, {
+    if (!(err instanceof RegexSyntaxError)) throw err;
+    throw new LivegateError('invalid_param', `receiver is not a valid regex (RE2 syntax): ${err.reason}`, {
       field: 'receiver',
       cause: err,
     });

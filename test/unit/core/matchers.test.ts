@@ -11,6 +11,7 @@ import {
   type MatchOp,
   type Matcher,
 } from '../../../src/core/matchers.js';
+import { RegexSyntaxError } from '../../../src/core/regex.js';
 
 /** The parsed matchers without their `test` method, for `toEqual`. */
 function terms(input: string): { name: string; op: MatchOp; value: string }[] {
@@ -226,7 +227,7 @@ describe('parseMatchers', () => {
       expect(err.message).not.toContain('^(?:');
       expect(err.position).toBe(7);
       expect(err.part).toBe('(');
-      expect(err.cause).toBeInstanceOf(SyntaxError);
+      expect(err.cause).toBeInstanceOf(RegexSyntaxError);
     });
 
     it('an invalid regex under the !~ operator too', () => {

@@ -1,0 +1,77 @@
+/**
+ * Issue 9 (hardening), the input findings, each reproduced as the issue ran it against a real
+ * server: regex matchers that froze the process (1), batches that were not all-or-nothing (4),
+ * forged state (5), unbounded stores and cardinality (6) and loose alert input (8).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LivegateServer } from '../../src/http/server.js';
+import { publishEvents, startTestServer } from '../harness/livegate.js';
+import { TestSse } from '../harness/sse-client.js';
+import { TestWs } from '../harness/ws-client.js';
+
+let server: LivegateServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('finding 1: regex matchers cannot freeze the server', () => {
+  it('publishes at once and keeps /healthz answering while a subscriber holds pod=~"(.|.)*#"', async () => {
+    const match = encodeURIComponent('{pod=~"(.|.)*#"}');
+    const sse = new TestSse(`${server.url}/api/v2/events/stream?topics=k8s&match=${match}`);
+    try {
+      await sse.next((m) => m.event === 'hello', 10_000);
+      const started = performance.now();
+      // On JavaScript's backtracking engine this publish took 40 s and /healthz did not answer.
+      const [ids, health] = await Promise.all([
+        publishEvents(server, { topic: 'k8s', type: 'pod_update', labels: { pod: 'checkout-api-7d9f8b6c5d-x2x9z' } }),
+        fetch(`${server.url}/healthz`),
+      ]);
+      const elapsed = performance.now() - started;
+      expect(ids).toHaveLength(1);
+      expect(health.status).toBe(200);
+      expect(elapsed).toBeLessThan(10_000);
+      // And the regex still means what it says: a value ending in # passes.
+      await publishEvents(server, { topic: 'k8s', type: 'pod_update', labels: { pod: 'x#' } });
+      const got = await sse.next((m) => m.event === 'message', 10_000);
+      expect((got.data.labels as Record<string, string>).pod).toBe('x#');
+    } finally {
+      sse.source.close();
+    }
+  });
+
+  it('answers an RE2-invalid regex over WebSocket with an error op naming the field and RE2', async () => {
+    const ws = await TestWs.open(`${server.url}/ws/dashboard`);
+    try {
+      ws.send({ op: 'subscribe', id: 'bad', match: ['{a="1"}', '{x=~"(a)\\\\1"}'] });
+      const error = await ws.next((m) => m.op === 'error' && m.id === 'bad');
+      expect(error).toMatchObject({ code: 'invalid_filter', field: 'match[1]' });
+      expect(String(error.message)).toMatch(/invalid escape sequence.*RE2 syntax/);
+    } finally {
+      ws.socket.close();
+    }
+  });
+
+  it('refuses the 32 subscriptions × 64 matcher sets of one WebSocket beyond its matching budget', async () => {
+    const ws = await TestWs.open(`${server.url}/ws/dashboard`);
+    try {
+      let refused: Record<string, unknown> | undefined;
+      for (let s = 0; s < 32 && refused === undefined; s++) {
+        const match = Array.from({ length: 64 }, (_, i) => `{pod=~"(.|.)*#${s}-${i}"}`);
+        ws.send({ op: 'subscribe', id: `s${s}`, topics: ['k8s'], match });
+        const answer = await ws.next((m) => (m.op === 'subscribed' || m.op === 'error') && m.id === `s${s}`, 10_000);
+        if (answer.op === 'error') refused = answer;
+      }
+      expect(refused).toMatchObject({ code: 'invalid_filter', field: 'match' });
+      expect(String(refused!.message)).toMatch(/would cost \d+; max 1024/);
+      // The socket stays usable for a filter within budget.
+      ws.send({ op: 'subscribe', id: 'ok', topics: ['k8s'], match: ['{pod="a"}'] });
+      expect(await ws.next((m) => m.id === 'ok', 10_000)).toMatchObject({ op: 'subscribed' });
+    } finally {
+      ws.socket.close();
+    }
+  });
+});
