@@ -456,6 +456,8 @@ describe('intersectFilters', () => {
       test: () => true,
       matchesLabels: () => true,
       coversTopic: () => true,
+      cost: 0,
+      regexCosts: new Map(),
     };
     expect(() => intersectFilters(fake, compileFilter({}))).toThrow(TypeError);
   });

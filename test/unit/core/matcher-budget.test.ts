@@ -7,7 +7,7 @@ import { ANONYMOUS } from '../../../src/core/principal.js';
 import { LivegateError } from '../../../src/errors.js';
 
 class NullWriter implements TransportWriter {
-  readonly kind = 'websocket' as const;
+  readonly kind = 'ws' as const;
   write(_items: readonly Outbound[]): boolean {
     return true;
   }

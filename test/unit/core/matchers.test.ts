@@ -456,6 +456,7 @@ describe('compileMatchers', () => {
       name: 'n',
       op: '=~',
       value: '[02468]',
+      cost: 1,
       test: (v) => /^[02468]$/.test(v),
     };
     expect(compileMatchers([even])({ n: '4' })).toBe(true);
