@@ -21,7 +21,8 @@ const HELP = `Usage: npm run bench -- [options]
   --scenario LIST      ${SCENARIOS.join(',')} (default: all); or, only when named: cluster
                        (livegate nodes on a Redis stream, bench/cluster.ts), or "metrics" alone:
                        PromQL streams (--viewers 1000 --queries 10 --interval 5 --intervals 6,
-                       needs /usr/bin/prometheus)
+                       needs /usr/bin/prometheus), or "console" alone: the console following a
+                       nats-server with --streams 2000 --consumers 5000 over --rounds 10
   --targets LIST       livegate,bare-ws-framed,bare-ws,socketio,bare-sse,better-sse
                        (default: all; also livegate-sse, livegate-ws)
   --smoke              tiny sizes, ~2 s per run, all scenarios but fanout unless --scenario is given;
@@ -245,6 +246,12 @@ async function main(): Promise<number> {
   const at = argv.findIndex((a) => a === '--scenario' || a === '--scenarios');
   if (at >= 0 && argv[at + 1] === 'metrics') {
     await metricsScenarioMain(argv, process.env.LIVEGATE_BENCH_ROOT ?? process.cwd());
+    return 0;
+  }
+  // The console scenario follows its own nats-server with thousands of streams (console-scale.ts).
+  if (at >= 0 && argv[at + 1] === 'console') {
+    const { consoleScenarioMain } = await import('./console-scale.js');
+    await consoleScenarioMain(argv, process.env.LIVEGATE_BENCH_ROOT ?? process.cwd());
     return 0;
   }
   const cli = parseCli(argv);

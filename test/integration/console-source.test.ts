@@ -73,7 +73,10 @@ describe('console source on NATS JetStream', () => {
     const jsm = await client.jetstreamManager();
     await jsm.streams.add({ name: 'rates', subjects: ['rates.>'] });
     const { recorder } = await startSource();
-    await recorder.waitFor<ConsoleMetrics>('metrics_updated', (m) => m.topics.some((t) => t.name === 'rates'), 5_000);
+    // A connected round after the topic is known gives its first reading (idle topics are not listed in metrics).
+    await recorder.waitFor<ConsoleTopic>('topic_created', (t) => t.name === 'rates', 5_000);
+    const known = recorder.mark;
+    await recorder.waitFor<ConsoleMetrics>('metrics_updated', (m) => m.cost !== null, 5_000, known);
     const js = client.jetstream();
     const payload = new Uint8Array(100);
     await Promise.all(Array.from({ length: 1_000 }, (_, i) => js.publish(`rates.${i % 10}`, payload)));
@@ -90,9 +93,18 @@ describe('console source on NATS JetStream', () => {
     // that arrived in it: each 100-byte payload adds at least 100 bytes/s per message/s.
     expect(rates.messagesPerSecond).toBeGreaterThan(0);
     expect(rates.bytesPerSecond!).toBeGreaterThanOrEqual(100 * rates.messagesPerSecond!);
+    // Once the messages stop, the topic is idle and leaves the listing; the totals still count it.
+    const idle = await recorder.waitFor<ConsoleMetrics>(
+      'metrics_updated',
+      (m) => m.totals !== null && !m.topics.some((t) => t.name === 'rates'),
+      15_000,
+      recorder.mark,
+    );
+    expect(idle.totals?.topics).toBe(1);
     expect(metrics.cluster).toMatchObject({ name: 'test', platform: 'nats-jetstream', connected: true });
     expect(metrics.cluster?.jetstream?.storage).toBeGreaterThan(100_000);
     expect(metrics.cost?.requests).toBeGreaterThan(0);
+    expect(metrics.totals?.messagesPerSecond).toBeGreaterThanOrEqual(rates.messagesPerSecond!);
   });
 
   it('shows a non-consuming durable consumer lag growing in group_updated, and consuming brings it to 0', async () => {

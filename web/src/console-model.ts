@@ -13,27 +13,61 @@ export function groupKeyOf(group: { readonly topic: string; readonly name: strin
   return `${group.topic}\u0000${group.name}`;
 }
 
-/** The latest rates of every topic and group, and each topic's recent messages/s. */
+/**
+ * The latest rates of every topic and group, and each topic's recent messages/s. A round lists only
+ * active topics and groups (possibly over several parts): one absent from a whole round had a rate
+ * of 0, which is recorded when the round's last part arrives.
+ */
 export class RateHistory {
   readonly #topics = new Map<string, TopicRates>();
   readonly #groups = new Map<string, GroupRates>();
   readonly #series = new Map<string, number[]>();
   readonly #capacity: number;
+  /** Topics and groups listed so far in the round being received. */
+  #seenTopics = new Set<string>();
+  #seenGroups = new Set<string>();
+  #rounds = 0;
 
   constructor(capacity = SPARK_POINTS) {
     this.#capacity = capacity;
   }
 
-  /** Takes one part of a round's `metrics_updated`. */
-  record(metrics: ConsoleMetrics): void {
+  /** Rounds completely received so far. */
+  get rounds(): number {
+    return this.#rounds;
+  }
+
+  /** Takes one part of a round's `metrics_updated`; `known` are the topics the page shows now. */
+  record(metrics: ConsoleMetrics, known: Iterable<string>): void {
+    if (metrics.part === 1) {
+      this.#seenTopics = new Set();
+      this.#seenGroups = new Set();
+    }
     for (const t of metrics.topics ?? []) {
       this.#topics.set(t.name, t);
-      let series = this.#series.get(t.name);
-      if (series === undefined) this.#series.set(t.name, (series = []));
-      series.push(t.messagesPerSecond ?? 0);
-      if (series.length > this.#capacity) series.splice(0, series.length - this.#capacity);
+      this.#seenTopics.add(t.name);
+      this.#push(t.name, t.messagesPerSecond ?? 0);
     }
-    for (const g of metrics.groups ?? []) this.#groups.set(groupKeyOf(g), g);
+    for (const g of metrics.groups ?? []) {
+      this.#groups.set(groupKeyOf(g), g);
+      this.#seenGroups.add(groupKeyOf(g));
+    }
+    if (metrics.part !== metrics.parts) return;
+    this.#rounds += 1;
+    for (const name of known) {
+      if (this.#seenTopics.has(name)) continue;
+      this.#topics.set(name, { name, messagesPerSecond: 0, bytesPerSecond: 0 });
+      this.#push(name, 0);
+    }
+    for (const [key, g] of this.#groups)
+      if (!this.#seenGroups.has(key)) this.#groups.set(key, { ...g, deliveredPerSecond: 0 });
+  }
+
+  #push(name: string, value: number): void {
+    let series = this.#series.get(name);
+    if (series === undefined) this.#series.set(name, (series = []));
+    series.push(value);
+    if (series.length > this.#capacity) series.splice(0, series.length - this.#capacity);
   }
 
   /** Latest rates of a topic, if any round carried it. */
@@ -41,7 +75,12 @@ export class RateHistory {
     return this.#topics.get(name);
   }
 
-  /** Latest rates of a group. */
+  /** Deliveries/s of a group in the last round: 0 when the round did not list it, `null` before any round. */
+  delivered(group: { readonly topic: string; readonly name: string }): number | null {
+    return this.#groups.get(groupKeyOf(group))?.deliveredPerSecond ?? (this.#rounds > 0 ? 0 : null);
+  }
+
+  /** Latest rates of a group, when a round listed it. */
   group(group: { readonly topic: string; readonly name: string }): GroupRates | undefined {
     return this.#groups.get(groupKeyOf(group));
   }

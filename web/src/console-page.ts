@@ -46,7 +46,7 @@ function start(): void {
   const toaster = new Toaster(byId('toasts'), new BrowserNotifier(byId<HTMLButtonElement>('notify-toggle')));
   const rates = new RateHistory();
   const lagWatch = new LagWatch();
-  let latest: Pick<ConsoleMetrics, 'canary' | 'cost'> = { canary: null, cost: null };
+  let latest: Pick<ConsoleMetrics, 'canary' | 'cost' | 'totals'> = { canary: null, cost: null, totals: null };
 
   const cluster = new ClusterView(byId('cluster-tiles'), byId('cluster-status'), byId('cluster-banner'));
   const topics = new TopicsView(byId('topics-body'), byId('topics-status'), rates);
@@ -95,8 +95,11 @@ function start(): void {
   client.on('metrics_updated', (event) => {
     if (event.topic !== 'console') return;
     const metrics = event.data as ConsoleMetrics;
-    rates.record(metrics);
-    if (metrics.part === 1) latest = { canary: metrics.canary, cost: metrics.cost };
+    rates.record(
+      metrics,
+      state.get().data.topics.map((t) => t.name),
+    );
+    if (metrics.part === 1) latest = { canary: metrics.canary, cost: metrics.cost, totals: metrics.totals };
     schedule();
   });
   client.on('topic_deleted', (event) => {

@@ -66,6 +66,7 @@ export class ClusterView {
     extra: {
       canary: { p50Ms: number | null; p95Ms: number | null; p99Ms: number | null } | null;
       cost: { requests: number; durationMs: number; complete: boolean } | null;
+      totals: { messagesPerSecond: number; bytesPerSecond: number; deliveredPerSecond: number } | null;
     },
   ): void {
     const unhealthy = health !== undefined && health.status !== 'healthy';
@@ -86,6 +87,7 @@ export class ClusterView {
     const js = cluster.jetstream;
     const canary = extra.canary;
     const cost = extra.cost;
+    const totals = extra.totals;
     fill(
       this.#tiles,
       tile('Cluster', cluster.name, `${cluster.platform} · ${cluster.connected ? 'connected' : 'not connected'}`),
@@ -94,6 +96,13 @@ export class ClusterView {
       js === null ? null : usage('Memory', js.memory, js.memoryLimit),
       js === null ? null : usage('Storage', js.storage, js.storageLimit),
       js === null ? null : tile('Streams', formatNumber(js.streams), `${formatNumber(js.consumers)} consumers`),
+      totals === null
+        ? null
+        : tile(
+            'Messages in/s',
+            formatNumber(totals.messagesPerSecond),
+            `${formatBytes(totals.bytesPerSecond)}/s · ${formatNumber(totals.deliveredPerSecond)} delivered/s`,
+          ),
       canary === null
         ? null
         : tile(
@@ -265,7 +274,6 @@ export class GroupsView {
         h('span', { class: 'num' }, formatNumber(g.lag)),
         over ? h('span', { class: 'badge lag-badge' }, 'over threshold') : null,
       );
-      const r = this.#rates.group(g);
       const active =
         g.lastActive === null
           ? 'never'
@@ -288,7 +296,7 @@ export class GroupsView {
         lagCell,
         td(formatNumber(g.ackPending), 'num'),
         td(formatNumber(g.redelivered), 'num'),
-        td(formatNumber(r?.deliveredPerSecond ?? null), 'num'),
+        td(formatNumber(this.#rates.delivered(g)), 'num'),
         td(active),
       );
       return JSON.stringify([g.lag, g.ackPending, g.redelivered]);
@@ -314,7 +322,7 @@ export class GroupsView {
           }`,
     );
     const rows = this.#book.rows(drawn, (g) =>
-      JSON.stringify([g.lag, g.ackPending, g.redelivered, g.lastActive, threshold, this.#rates.group(g)]),
+      JSON.stringify([g.lag, g.ackPending, g.redelivered, g.lastActive, threshold, this.#rates.delivered(g)]),
     );
     if (rows.length === 0)
       rows.push(

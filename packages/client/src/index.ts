@@ -64,6 +64,7 @@ export {
   type ConsoleSnapshot,
   type ConsoleTopic,
   type GroupRates,
+  type RoundTotals,
   type TopicRates,
   type DisconnectedInfo,
   type EventSourceConstructor,

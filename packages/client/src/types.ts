@@ -21,6 +21,7 @@ export type {
   ConsoleSnapshot,
   ConsoleTopic,
   GroupRates,
+  RoundTotals,
   TopicRates,
 } from '@livegate/protocol';
 import type { LivegateError } from './errors.js';

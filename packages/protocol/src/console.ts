@@ -128,10 +128,23 @@ export interface RoundCost {
   readonly complete: boolean;
 }
 
+/** Cluster-wide sums of a round, in part 1 of `metrics_updated`. */
+export interface RoundTotals {
+  /** Topics and groups known, active or not. */
+  readonly topics: number;
+  readonly groups: number;
+  /** Sums over every topic (messages and bytes in) and every group (deliveries). */
+  readonly messagesPerSecond: number;
+  readonly bytesPerSecond: number;
+  readonly deliveredPerSecond: number;
+}
+
 /**
- * The `data` of `metrics_updated`. A large cluster's rates are split over several events of the
- * same round (`part` 1..`parts`), each with at most `console.maxItemsPerEvent` topics plus groups;
- * `cluster`, `canary` and `cost` are in part 1 only (`null` in the others).
+ * The `data` of `metrics_updated`. Only **active** topics and groups are listed (a rate above 0):
+ * one that is absent had no traffic in the round, so an idle cluster of thousands of streams costs
+ * a few hundred bytes per round, not hundreds of kilobytes. A large round is split over several
+ * events (`part` 1..`parts`), each with at most `console.maxItemsPerEvent` topics plus groups;
+ * `cluster`, `canary`, `cost` and `totals` are in part 1 only (`null` in the others).
  */
 export interface ConsoleMetrics {
   readonly round: number;
@@ -141,6 +154,7 @@ export interface ConsoleMetrics {
   readonly cluster: ConsoleCluster | null;
   readonly canary: CanaryLatency | null;
   readonly cost: RoundCost | null;
+  readonly totals: RoundTotals | null;
   readonly topics: readonly TopicRates[];
   readonly groups: readonly GroupRates[];
 }

@@ -37,6 +37,7 @@ import {
   type ConsoleTopic,
   type GroupRates,
   type RoundCost,
+  type RoundTotals,
   type TopicRates,
 } from './model.js';
 import { resolveConsoleOptions, type ConsoleSourceOptions, type ResolvedConsoleOptions } from './options.js';
@@ -398,14 +399,28 @@ export class ConsoleSource implements Source {
     };
   }
 
-  /** `metrics_updated` of a round, split into parts of at most `maxItemsPerEvent` topics plus groups. */
+  /**
+   * `metrics_updated` of a round: the active topics and groups (rate above 0; absent means idle),
+   * split into parts of at most `maxItemsPerEvent`, with the cluster-wide totals in part 1.
+   */
   #metricsDrafts(
     round: number,
-    topics: readonly TopicRates[],
-    groups: readonly GroupRates[],
+    allTopics: readonly TopicRates[],
+    allGroups: readonly GroupRates[],
     canary: CanaryLatency | null,
     cost: RoundCost | null,
   ): EventDraft[] {
+    const topics = allTopics.filter((t) => (t.messagesPerSecond ?? 0) > 0 || (t.bytesPerSecond ?? 0) > 0);
+    const groups = allGroups.filter((g) => (g.deliveredPerSecond ?? 0) > 0);
+    const sum = (values: readonly (number | null)[]): number =>
+      Math.round(values.reduce<number>((n, v) => n + (v ?? 0), 0) * 100) / 100;
+    const totals: RoundTotals = {
+      topics: this.#catalog.topics().length,
+      groups: this.#catalog.groupCount,
+      messagesPerSecond: sum(topics.map((t) => t.messagesPerSecond)),
+      bytesPerSecond: sum(topics.map((t) => t.bytesPerSecond)),
+      deliveredPerSecond: sum(groups.map((g) => g.deliveredPerSecond)),
+    };
     const per = this.#options.maxItemsPerEvent;
     const parts = Math.max(1, Math.ceil((topics.length + groups.length) / per));
     const drafts: EventDraft[] = [];
@@ -420,6 +435,7 @@ export class ConsoleSource implements Source {
         cluster: part === 0 ? this.#clusterHealth() : null,
         canary: part === 0 ? canary : null,
         cost: part === 0 ? cost : null,
+        totals: part === 0 ? totals : null,
         topics: topics.slice(Math.min(from, topics.length), Math.min(to, topics.length)),
         groups: groups.slice(Math.max(0, from - topics.length), Math.max(0, to - topics.length)),
       };

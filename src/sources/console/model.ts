@@ -21,6 +21,7 @@ export {
   type ConsoleTopic,
   type GroupRates,
   type RoundCost,
+  type RoundTotals,
   type StorageUsage,
   type TopicRates,
 } from '@livegate/protocol';

@@ -25,20 +25,46 @@ describe('the Console page model', () => {
   it('keeps the last rounds of messages/s per topic and forgets removed topics', () => {
     const rates = new RateHistory(3);
     for (const v of [1, 2, 3, 4])
-      rates.record({
-        round: v,
-        part: 1,
-        parts: 1,
-        intervalMs: 2000,
-        cluster: null,
-        canary: null,
-        cost: null,
-        topics: [{ name: 'x', messagesPerSecond: v, bytesPerSecond: v * 10 }],
-        groups: [{ topic: 'x', name: 'g', deliveredPerSecond: v, lag: 0 }],
-      });
+      rates.record(
+        {
+          round: v,
+          part: 1,
+          parts: 1,
+          intervalMs: 2000,
+          cluster: null,
+          canary: null,
+          cost: null,
+          totals: null,
+          topics: [{ name: 'x', messagesPerSecond: v, bytesPerSecond: v * 10 }],
+          groups: [{ topic: 'x', name: 'g', deliveredPerSecond: v, lag: 0 }],
+        },
+        ['x', 'idle'],
+      );
     expect(rates.series('x')).toEqual([2, 3, 4]);
     expect(rates.topic('x')?.bytesPerSecond).toBe(40);
     expect(rates.group({ topic: 'x', name: 'g' })?.deliveredPerSecond).toBe(4);
+    // A topic the rounds never listed was idle in each.
+    expect(rates.series('idle')).toEqual([0, 0, 0]);
+    // A round over two parts that lists x only in part 2 keeps it active; one without x makes it 0.
+    const part = (p: number, topics: { name: string; messagesPerSecond: number; bytesPerSecond: number }[]) => ({
+      round: 9,
+      part: p,
+      parts: 2,
+      intervalMs: 2000,
+      cluster: null,
+      canary: null,
+      cost: null,
+      totals: null,
+      topics,
+      groups: [],
+    });
+    rates.record(part(1, []), ['x']);
+    rates.record(part(2, [{ name: 'x', messagesPerSecond: 7, bytesPerSecond: 1 }]), ['x']);
+    expect(rates.series('x')).toEqual([3, 4, 7]);
+    rates.record(part(1, []), ['x']);
+    rates.record(part(2, []), ['x']);
+    expect(rates.series('x')).toEqual([4, 7, 0]);
+    expect(rates.delivered({ topic: 'x', name: 'g' })).toBe(0);
     rates.retain(new Set(), new Set());
     expect(rates.series('x')).toEqual([]);
     expect(rates.group({ topic: 'x', name: 'g' })).toBeUndefined();

@@ -82,6 +82,18 @@ export function groupFromConsumerInfo(info: ConsumerInfo): GroupSample {
   };
 }
 
+/**
+ * Whether a `nats` lister has returned every item: after a page, it knows the total and its offset
+ * (`ListerImpl.pageInfo.total`, `.offset`), and its `next()` would answer `[]` without asking the
+ * server. Checking here keeps that call from being counted as a request against the round's
+ * budget: a topic with a few consumers costs one request, not two. A lister without those fields
+ * (another client version) is asked until it answers an empty page.
+ */
+function exhausted(lister: object): boolean {
+  const { offset, pageInfo } = lister as { offset?: unknown; pageInfo?: { total?: unknown } };
+  return typeof offset === 'number' && typeof pageInfo?.total === 'number' && offset >= pageInfo.total;
+}
+
 /** Durable consumers are groups; ephemeral ones (ordered consumers, `nats sub`) are not. */
 function isDurable(info: ConsumerInfo): boolean {
   return typeof info.config.durable_name === 'string' && info.config.durable_name !== '';
@@ -204,7 +216,7 @@ export class NatsPlatform implements ConsolePlatform {
 
   async *topics(): AsyncIterable<readonly ConsoleTopic[]> {
     const lister = (await this.#manager()).streams.list();
-    for (;;) {
+    while (!exhausted(lister)) {
       let page: StreamInfo[];
       try {
         this.#requests += 1;
@@ -230,7 +242,7 @@ export class NatsPlatform implements ConsolePlatform {
 
   async *groups(topic: string): AsyncIterable<readonly GroupSample[]> {
     const lister = (await this.#manager()).consumers.list(topic);
-    for (;;) {
+    while (!exhausted(lister)) {
       let page: ConsumerInfo[];
       try {
         this.#requests += 1;
