@@ -174,7 +174,13 @@ function sameSet(a: Set<string>, b: Set<string>): boolean {
 
 async function startOnPort(port: number, overrides: ConfigInput): Promise<LivegateServer> {
   const config = loadConfig({
-    overrides: { ...overrides, host: '127.0.0.1', port, limits: { maxPerIp: 10_000 }, log: { level: 'silent' } },
+    overrides: {
+      ...overrides,
+      host: '127.0.0.1',
+      port,
+      limits: { maxPerIp: 10_000, connectsPerSecond: 0, publishesPerSecond: 0 },
+      log: { level: 'silent' },
+    },
   });
   return startLivegate({ config, logger: pino({ level: 'silent' }) });
 }
