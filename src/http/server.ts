@@ -185,8 +185,8 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     hub,
     config,
     limiter: {
-      acquire: (ip) => {
-        connects.check(ip, 'connections from this address');
+      acquire: (ip, continuation = false) => {
+        if (!continuation) connects.check(ip, 'connections from this address');
         return connections.acquire(ip);
       },
     },

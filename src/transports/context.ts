@@ -30,8 +30,14 @@ export interface Authenticate {
 
 /** Admission of a new connection by client address; returns the function that gives the slot back. */
 export interface ConnectionGate {
-  /** Takes a slot for `ip` or throws `too_many_connections(_per_ip)` / `rate_limited`. */
-  acquire(ip: string): () => void;
+  /**
+   * Takes a slot for `ip` or throws `too_many_connections(_per_ip)` / `rate_limited`. A
+   * `continuation` (a long-poll carrying its resume position, i.e. the next request of a client
+   * already being served) is not counted against `limits.connectsPerSecond`: a long-poll client
+   * makes one request per answer, and under a steady event rate that is many per second. The
+   * connection limits still apply.
+   */
+  acquire(ip: string, continuation?: boolean): () => void;
 }
 
 /** Counts messages a WebSocket client sends; `false` means it is flooding and must be closed. */

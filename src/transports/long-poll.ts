@@ -109,7 +109,7 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
   const timeout =
     intParam(query, 'timeout', 0, ctx.config.poll.maxTimeoutSeconds) ?? ctx.config.poll.defaultTimeoutSeconds;
   const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
-  const release = ctx.limiter.acquire(ip);
+  const release = ctx.limiter.acquire(ip, since !== undefined);
 
   return new Promise<string>((resolve) => {
     const writer: PollWriter = new PollWriter((body, status) => {

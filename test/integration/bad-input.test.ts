@@ -486,7 +486,7 @@ describe('WebSocket messages with bad input', () => {
         id: 'q3',
         code: 'unknown_op',
         field: 'op',
-        message: 'unknown op "frobnicate"; known: subscribe, unsubscribe, ping',
+        message: 'unknown op "frobnicate"; known: subscribe, unsubscribe, refresh, ping',
       },
     },
     { name: 'a numeric id', message: { op: 'ping', id: 7 }, expected: { code: 'invalid_message', field: 'id' } },

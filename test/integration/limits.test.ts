@@ -231,6 +231,43 @@ describe('connection limits (maxPerIp 3, maxConnections 5)', () => {
   });
 });
 
+describe('connection attempts per second (limits.connectsPerSecond 5)', () => {
+  let server: LivegateServer;
+  beforeAll(async () => {
+    server = await startTestServer({ limits: { connectsPerSecond: 5 } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('refuses new streams beyond the rate with 429 and Retry-After, but not the continuations of a long-poll client', async () => {
+    const [head] = await publishEvents(server, [{ topic: 'rate', type: 't', data: {} }]);
+    // A long-poll client answered at once makes one request per answer: 30 continuations in a
+    // burst (each carries its resume position) are served, from another address than the rest.
+    for (let i = 0; i < 30; i++) {
+      const answer = await readAnswer(
+        startGet(server, `/api/v2/events/poll?topics=rate&since=${head}&timeout=0`, { localAddress: '127.0.0.7' })
+          .response,
+      );
+      expect(answer.status).toBe(200);
+    }
+    // New polls (no position: snapshots) are counted: the burst of 5 passes, then 429.
+    const statuses: number[] = [];
+    let refused: Answer | undefined;
+    for (let i = 0; i < 8; i++) {
+      const answer = await readAnswer(
+        startGet(server, '/api/v2/events/poll?topics=rate&timeout=0', { localAddress: '127.0.0.8' }).response,
+      );
+      statuses.push(answer.status);
+      if (answer.status === 429) refused ??= answer;
+    }
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses).toContain(429);
+    expect(JSON.parse(refused!.body)).toMatchObject({ error: { code: 'rate_limited' } });
+    expect(Number(refused!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('trusted proxies', () => {
   let server: LivegateServer;
   beforeAll(async () => {

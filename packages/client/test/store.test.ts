@@ -87,8 +87,8 @@ describe('createStore', () => {
 
   it('keeps the snapshot as the state of a state topic without a reducer', () => {
     const { client, conn } = setup();
-    conn.emit(snapshot(1, 'console', { lines: 3 }), ev(2, { topic: 'console', type: 'line' }));
-    expect(createStore(client, 'console').getState().data).toEqual({ lines: 3 });
+    conn.emit(snapshot(1, 'build-log', { lines: 3 }), ev(2, { topic: 'build-log', type: 'line' }));
+    expect(createStore(client, 'build-log').getState().data).toEqual({ lines: 3 });
   });
 
   it('reports a throwing store listener as a client error and keeps going', () => {
