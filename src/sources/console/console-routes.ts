@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { fieldPath } from '../../core/field-path.js';
 import { LivegateError } from '../../errors.js';
-import type { SourceRoutes } from '../source.js';
+import type { SourceContext, SourceRoutes } from '../source.js';
 import type { ConsoleGroup, ConsoleTopic } from './model.js';
 import { subjectProblem, TOPIC_NAME_PATTERN, TOPIC_NAME_RULE } from './names.js';
 import { PlatformError, type TopicSpec } from './platform.js';
@@ -35,6 +35,8 @@ export interface ConsoleApi {
   groups(topic?: string): ConsoleGroup[];
   createTopic(spec: TopicSpec): Promise<ConsoleTopic>;
   deleteTopic(name: string): Promise<void>;
+  /** Receives the server's context when the routes are registered (for relaying writes). */
+  attach?(ctx: SourceContext): void;
 }
 
 const topicName = z.string().max(1024).regex(TOPIC_NAME_PATTERN, TOPIC_NAME_RULE);
@@ -147,7 +149,8 @@ export function consoleRoutes(api: ConsoleApi): SourceRoutes {
   const write = { config: { access: 'admin' as const } };
   return {
     prefix: CONSOLE_API_PREFIX,
-    plugin(app: FastifyInstance): void {
+    plugin(app: FastifyInstance, ctx: SourceContext): void {
+      api.attach?.(ctx);
       app.get('/topics', async (request) => {
         const { limit, offset } = page(request.query);
         const topics = await answer('name', () => api.topics());

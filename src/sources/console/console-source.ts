@@ -23,7 +23,7 @@ import type { EventDraft } from '../../core/event.js';
 import type { Source, SourceContext, SourceRoutes } from '../source.js';
 import { ConsoleCatalog } from './catalog.js';
 import { ConsoleReducer } from './console-reducer.js';
-import { consoleRoutes } from './console-routes.js';
+import { consoleRoutes, parseCreateTopic } from './console-routes.js';
 import { GroupSchedule } from './group-schedule.js';
 import { LatencyRing } from './latency.js';
 import {
@@ -48,7 +48,9 @@ import {
   type ConsolePlatform,
   type TopicSpec,
 } from './platform.js';
+import { TOPIC_NAME_PATTERN, TOPIC_NAME_RULE } from './names.js';
 import { RateTracker } from './rates.js';
+import { WriteRelay } from './write-relay.js';
 
 /**
  * Lifecycle of {@link ConsoleSource}: `idle` → `running` (start) → `stopped` (stop) → `running`
@@ -86,6 +88,8 @@ export class ConsoleSource implements Source {
   #clusterAt: string | null = null;
   #lastCost: RoundCost | null = null;
   #problem: string | null = null;
+  #relay: WriteRelay | undefined;
+  #stopServing: (() => void) | undefined;
 
   constructor(platform: ConsolePlatform, options: ConsoleSourceOptions = {}) {
     this.#platform = platform;
@@ -135,6 +139,15 @@ export class ConsoleSource implements Source {
     if (this.#state === 'running') throw new TypeError(`ConsoleSource ${this.name}: start() while running`);
     this.#state = 'running';
     this.#ctx = ctx;
+    this.attach(ctx);
+    // Writes other nodes relay: validated again here, then made as if asked directly.
+    this.#stopServing = this.#relay?.serve(async (write) => {
+      if (write.op === 'create') return this.createTopic(parseCreateTopic(write.spec));
+      if (typeof write.name !== 'string' || !TOPIC_NAME_PATTERN.test(write.name))
+        throw new PlatformError('rejected', `name: ${TOPIC_NAME_RULE}`);
+      await this.deleteTopic(write.name);
+      return null;
+    });
     this.#catalog = this.#newCatalog();
     this.#schedule = new GroupSchedule();
     this.#rates = new RateTracker();
@@ -165,6 +178,8 @@ export class ConsoleSource implements Source {
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
+    this.#stopServing?.();
+    this.#stopServing = undefined;
     clearTimeout(this.#timer);
     await this.#round?.catch(() => undefined);
     await this.#platform.close();
@@ -195,8 +210,24 @@ export class ConsoleSource implements Source {
     return this.#catalog.groups(topic);
   }
 
-  /** Creates a topic and publishes `topic_created` before resolving with it. */
+  /**
+   * Called by the routes with the server's context: on a node that does not run the console, writes
+   * are relayed to the node that does (see `write-relay.ts`).
+   */
+  attach(ctx: SourceContext): void {
+    if (ctx.cluster.shared) this.#relay ??= new WriteRelay(ctx.cluster.channel, this.cluster);
+  }
+
+  /**
+   * Creates a topic and publishes `topic_created` before resolving with it. On a node that does not
+   * run the console, the write is relayed to the one that does.
+   */
   async createTopic(spec: TopicSpec): Promise<ConsoleTopic> {
+    if (!this.running && this.#relay !== undefined) {
+      const topic = await this.#relay.send({ op: 'create', spec });
+      if (topic === null) throw new PlatformError('rejected', 'the console node answered without the topic');
+      return topic;
+    }
     this.#requireConnected();
     const stamp = this.#catalog.stamp();
     const topic = await this.#platform.createTopic(spec);
@@ -205,8 +236,12 @@ export class ConsoleSource implements Source {
     return topic;
   }
 
-  /** Deletes a topic and publishes `group_deleted`s and `topic_deleted` before resolving. */
+  /** Deletes a topic and publishes `group_deleted`s and `topic_deleted` before resolving (relayed like create). */
   async deleteTopic(name: string): Promise<void> {
+    if (!this.running && this.#relay !== undefined) {
+      await this.#relay.send({ op: 'delete', name });
+      return;
+    }
     this.#requireConnected();
     const stamp = this.#catalog.stamp();
     await this.#platform.deleteTopic(name);
@@ -215,10 +250,7 @@ export class ConsoleSource implements Source {
 
   #requireConnected(): void {
     if (!this.running)
-      throw new PlatformError(
-        'unreachable',
-        `the console of cluster ${this.cluster} runs on another livegate node (the lease holder); send writes there`,
-      );
+      throw new PlatformError('unreachable', `the console of cluster ${this.cluster} is not running on this node`);
     if (!this.#platform.connected) throw new PlatformError('unreachable', `cluster ${this.cluster} is not reachable`);
   }
 
