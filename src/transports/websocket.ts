@@ -36,7 +36,9 @@ export class WsWriter implements TransportWriter {
     if (this.closed || this.ws.readyState !== OPEN) return true;
     // Frames go straight to the socket: an event's frame is built once and shared by every socket.
     // Order with ws's own writes (pong, ping, close) holds because, without compression, ws also
-    // writes synchronously to the same socket and queues nothing of its own.
+    // writes synchronously to the same socket and queues nothing of its own. ws has no supported
+    // way to send pre-framed bytes, so its version is pinned exactly in package.json and
+    // test/unit/transports/websocket-internals.test.ts fails when what this relies on changes.
     if (items.length === 1) return this.socket.write(wsFrameOf(items[0]!)) && !this.needsDrain();
     this.socket.cork();
     for (const item of items) this.socket.write(wsFrameOf(item));
