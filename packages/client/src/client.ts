@@ -16,6 +16,7 @@ import { ResumeCursor } from './resume.js';
 import { StateMachine, type StateInput } from './state-machine.js';
 import { StateTracker, attachTracker } from './store.js';
 import { StreamSwap } from './stream-swap.js';
+import { refreshDelay, tokenExpiry } from './token-expiry.js';
 import {
   chooseTransport,
   createSelection,
@@ -110,6 +111,8 @@ interface Attempt {
   ended: boolean;
   info: TransportOpenInfo;
   connectTimer: Timer | undefined;
+  /** The bearer token the attempt connected with. */
+  token: string | null;
 }
 
 /** A filter change over SSE/long-poll: the old attempt's events are held until the new one takes over. */
@@ -118,6 +121,9 @@ interface PendingSwap {
   readonly old: Attempt;
   next: Attempt | null;
 }
+
+/** Fetch the next token at most this long before the current one's `exp`. */
+const TOKEN_REFRESH_LEAD_MS = 30_000;
 
 const NO_INFO: TransportOpenInfo = { connection: null, epoch: null, heartbeatMs: null };
 
@@ -131,6 +137,7 @@ export const ZERO_COUNTERS: ClientCounters = Object.freeze({
   duplicatesDropped: 0,
   resets: 0,
   transportSwitches: 0,
+  tokenRefreshes: 0,
 });
 
 type MutableCounters = { -readonly [K in keyof ClientCounters]: ClientCounters[K] };
@@ -179,6 +186,7 @@ class Client<M extends object> implements LivegateClient<M> {
   #watchdogTimer: Timer | undefined;
   #healthyTimer: Timer | undefined;
   #probeTimer: Timer | undefined;
+  #tokenTimer: Timer | undefined;
   #unwatchOnline: (() => void) | null = null;
 
   constructor(options: ClientOptions) {
@@ -343,6 +351,7 @@ class Client<M extends object> implements LivegateClient<M> {
       ended: false,
       info: NO_INFO,
       connectTimer: undefined,
+      token: null,
     };
     this.#counters.attempts++;
     if (purpose === 'primary') this.#active = attempt;
@@ -377,6 +386,7 @@ class Client<M extends object> implements LivegateClient<M> {
 
   #openTransport(attempt: Attempt, token: string | null): void {
     if (attempt.ended) return;
+    attempt.token = token;
     const o = this.#opts;
     // Armed only now: a slow token provider is not the transport's fault.
     attempt.connectTimer = setTimeout(() => {
@@ -468,6 +478,7 @@ class Client<M extends object> implements LivegateClient<M> {
       resumed: attempt.since !== null,
     });
     this.#noteTransport(attempt.transport, 'reconnect');
+    this.#scheduleTokenRefresh(attempt);
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.resolve();
@@ -500,8 +511,42 @@ class Client<M extends object> implements LivegateClient<M> {
       resumed: attempt.since !== null,
     });
     this.#noteTransport(attempt.transport, 'probe');
+    this.#scheduleTokenRefresh(attempt);
     this.#scheduleProbe();
     this.#changed();
+  }
+
+  /**
+   * With a token function and a JWT carrying `exp`: shortly before it, fetch the next token and
+   * move to a connection opened with it (the probe path: the new connection resumes from the last
+   * event and takes over once open, so nothing is lost and duplicates are dropped by the cursor).
+   */
+  #scheduleTokenRefresh(attempt: Attempt): void {
+    clearTimeout(this.#tokenTimer);
+    if (typeof this.#opts.token !== 'function') return;
+    const expiresAt = tokenExpiry(attempt.token);
+    if (expiresAt === null) return;
+    this.#tokenTimer = setTimeout(
+      () => this.#refreshToken(attempt),
+      refreshDelay(expiresAt, Date.now(), TOKEN_REFRESH_LEAD_MS),
+    );
+  }
+
+  #refreshToken(attempt: Attempt): void {
+    if (this.#closed || this.#offline || this.#active !== attempt || !attempt.opened) return;
+    const candidate = this.#candidate;
+    if (candidate !== null && candidate.purpose === 'probe') {
+      // A transport probe is under way: it connects with a fresh token anyway.
+      return;
+    }
+    if (candidate !== null || this.#swap !== null || this.#changing) {
+      // A filter change is moving to a new connection (with a fresh token); look again shortly.
+      this.#tokenTimer = setTimeout(() => this.#refreshToken(attempt), 250);
+      return;
+    }
+    clearTimeout(this.#probeTimer);
+    this.#counters.tokenRefreshes++;
+    this.#startAttempt(attempt.transport, 'probe', this.#filter, this.#cursor.lastId, null);
   }
 
   #noteTransport(transport: TransportName, reason: 'probe' | 'reconnect'): void {
@@ -654,6 +699,7 @@ class Client<M extends object> implements LivegateClient<M> {
     clearTimeout(this.#watchdogTimer);
     clearTimeout(this.#healthyTimer);
     clearTimeout(this.#probeTimer);
+    clearTimeout(this.#tokenTimer);
     const candidate = this.#candidate;
     if (candidate !== null) {
       this.#candidate = null;
@@ -699,6 +745,11 @@ class Client<M extends object> implements LivegateClient<M> {
       this.#fail(error, attempt.transport);
       return;
     }
+    if (error.code === 'token_expired' && typeof this.#opts.token === 'function') {
+      // Not a fault of the connection: reopen at once with a new token, resuming where it stopped.
+      this.#retryAfter(error, attempt.transport, 0);
+      return;
+    }
     if (error.disposition === 'resync') {
       // The server refused the resume id: start over with snapshots, at once.
       this.#resetState(error.code, attempt.transport);
@@ -719,7 +770,11 @@ class Client<M extends object> implements LivegateClient<M> {
 
   #candidateFailed(attempt: Attempt, error: LivegateError): void {
     if (attempt.purpose === 'probe') {
-      this.#selection = recordFailure(this.#selection, attempt.transport, Date.now());
+      // A failed token move on the same transport says nothing about the transport; the active
+      // connection ends at its exp and reconnects with a new token then.
+      if (attempt.transport !== this.#active?.transport)
+        this.#selection = recordFailure(this.#selection, attempt.transport, Date.now());
+      else this.#emitError(error);
     } else {
       const pending = this.#swap;
       this.#swap = null;
@@ -766,6 +821,7 @@ class Client<M extends object> implements LivegateClient<M> {
   #shutdown(error: LivegateError | null, transport: TransportName | null = null): void {
     clearTimeout(this.#reconnectTimer);
     clearTimeout(this.#probeTimer);
+    clearTimeout(this.#tokenTimer);
     this.#swap = null;
     if (this.#active !== null) this.#detachActive(this.#active);
     if (this.#candidate !== null) {

@@ -42,8 +42,11 @@ const DISPOSITIONS: Readonly<Record<string, ErrorDisposition>> = {
   client_closed: 'fatal',
   subscription_superseded: 'fatal',
   listener_error: 'retry',
+  // The token ran out: the client reconnects at once with a new one (when it has a token function).
+  token_expired: 'retry',
   // Server catalogue: do not retry.
   unauthorized: 'fatal',
+  invalid_token: 'fatal',
   forbidden: 'fatal',
   origin_not_allowed: 'fatal',
   policy_violation: 'fatal',
@@ -231,6 +234,10 @@ export function errorFromCloseCode(code: number, reason: string, opened: boolean
   const known = CLOSE_CODES[code];
   if (code === 1006 && !opened) {
     return new LivegateError('connect_failed', 'WebSocket handshake failed or was blocked', { closeCode: code });
+  }
+  // Credentials are checked at the handshake; an open socket closed with 4001 has outlived its token.
+  if (code === 4001 && opened) {
+    return new LivegateError('token_expired', reason === '' ? 'the token has expired' : reason, { closeCode: code });
   }
   if (known !== undefined) {
     return new LivegateError(known, reason === '' ? `WebSocket closed with ${code}` : reason, { closeCode: code });

@@ -96,6 +96,11 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   const pollTimeoutSeconds = positive(options, 'pollTimeoutSeconds');
   if (!Number.isInteger(pollTimeoutSeconds))
     throw new TypeError('options.pollTimeoutSeconds must be a whole number of seconds');
+  if (options.getToken !== undefined) {
+    if (typeof options.getToken !== 'function') throw new TypeError('options.getToken must be a function');
+    if (options.token !== undefined)
+      throw new TypeError('give options.token or options.getToken, not both (getToken is a token function)');
+  }
   if (options.token !== undefined && typeof options.token !== 'string' && typeof options.token !== 'function') {
     throw new TypeError('options.token must be a string or a function returning one (or a promise of one)');
   }
@@ -169,7 +174,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   return {
     baseUrl,
     order,
-    token: options.token,
+    token: options.getToken ?? options.token,
     minReconnectDelayMs,
     maxReconnectDelayMs,
     healthyAfterMs: positive(options, 'healthyAfterMs'),

@@ -81,6 +81,15 @@ export interface ClientOptions extends SubscriptionFilter {
    * Defaults to none (anonymous).
    */
   readonly token?: TokenProvider;
+  /**
+   * Fetches a bearer token (e.g. from the app's identity provider); the same as a `token`
+   * function, and the one to use with expiring JWTs: it is called before every connection attempt
+   * and again shortly before the current token's `exp` (a fifth of its life, at most 30 s ahead),
+   * when the client moves to a connection with the new token, resuming from its last event so
+   * nothing is lost or repeated. A stream the server ends with `token_expired` is reopened at once
+   * with a new token. Give `token` or `getToken`, not both. Defaults to none.
+   */
+  readonly getToken?: () => string | null | undefined | Promise<string | null | undefined>;
   /** Resume from this id on the first connection (e.g. one persisted across page loads). Defaults to none: the first subscription starts with snapshots. */
   readonly lastEventId?: string;
   /** Smallest reconnect delay. Defaults to `500` ms. */
@@ -162,6 +171,8 @@ export interface ClientCounters {
   readonly resets: number;
   /** Switches from one open transport to another (re-probe success or fallback). */
   readonly transportSwitches: number;
+  /** Moves to a new connection with a fresh token ahead of the current token's `exp` (`getToken`). */
+  readonly tokenRefreshes: number;
 }
 
 /** Everything observable about a client at one moment. A new object whenever anything changes. */

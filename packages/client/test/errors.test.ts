@@ -10,7 +10,8 @@ import {
 
 describe('close codes', () => {
   it.each([
-    [4001, 'unauthorized', 'fatal'],
+    // Credentials are checked at the handshake: 4001 on an open socket means its token ran out.
+    [4001, 'token_expired', 'retry'],
     [4003, 'forbidden', 'fatal'],
     [1008, 'policy_violation', 'fatal'],
     [1009, 'message_too_big', 'fatal'],
@@ -25,6 +26,10 @@ describe('close codes', () => {
     expect(error.code).toBe(name);
     expect(error.disposition).toBe(disposition);
     expect(error.closeCode).toBe(code);
+  });
+
+  it('reads 4001 before the socket opened as a refused credential', () => {
+    expect(errorFromCloseCode(4001, '', false)).toMatchObject({ code: 'unauthorized', disposition: 'fatal' });
   });
 
   it('reads an abnormal closure before the handshake as a transport that cannot connect', () => {

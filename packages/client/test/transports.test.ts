@@ -273,7 +273,7 @@ describe('WebSocket transport', () => {
   });
 
   it.each([
-    [4001, 'unauthorized', 'fatal'],
+    [4001, 'token_expired', 'retry'],
     [4008, 'slow_consumer', 'retry'],
     [1001, 'shutting_down', 'retry'],
   ])('maps close code %i to %s (%s)', async (code, name, disposition) => {
