@@ -1,6 +1,8 @@
 import { LivegateError } from '../errors.js';
 import type { EventDraft, StampedDraft } from './event.js';
 import {
+  MAX_DATA_BYTES,
+  MAX_DATA_DEPTH,
   isValidSource,
   isValidTopic,
   isValidType,
@@ -60,6 +62,10 @@ export function stampDraft(input: unknown, now: string, defaultSource: string, p
     const problem = validateLabels(labels);
     if (problem !== null) throw new LivegateError('invalid_event', problem, { field: `${prefix}labels` });
   }
+  if (data !== undefined) {
+    const problem = dataProblem(data);
+    if (problem !== null) throw new LivegateError('invalid_event', problem, { field: `${prefix}data` });
+  }
   let stampedTime = now;
   if (time !== undefined) {
     if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time))) {
@@ -79,6 +85,45 @@ export function stampDraft(input: unknown, now: string, defaultSource: string, p
     data: data === undefined ? null : data,
     time: stampedTime,
   };
+}
+
+/**
+ * Why `data` cannot travel, or `null`: nested deeper than {@link MAX_DATA_DEPTH}, not serializable
+ * (a `BigInt` or a cycle from an in-process source), or larger than {@link MAX_DATA_BYTES} as JSON.
+ * Checked before the bus assigns a sequence number, so a bad draft fails its whole request and
+ * leaves no gap in the ids. The walk is iterative: the input may be deeper than the call stack.
+ */
+function dataProblem(data: unknown): string | null {
+  const stack: unknown[] = [data];
+  const depths: number[] = [1];
+  // Each object or array is at least 2 chars of JSON: more of them than that is too large anyway,
+  // and the count stops a shared or cyclic structure from an in-process source walking forever.
+  let objects = 0;
+  while (stack.length > 0) {
+    const value = stack.pop();
+    const depth = depths.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > MAX_DATA_DEPTH) return `data is nested more than ${MAX_DATA_DEPTH} levels deep`;
+    if (++objects > MAX_DATA_BYTES / 2) return `data is larger than ${MAX_DATA_BYTES} chars as JSON`;
+    const children = Array.isArray(value) ? value : Object.values(value);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) {
+        stack.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch (err) {
+    return `data cannot be serialized as JSON: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  if (json === undefined) return `data of type ${typeof data} is not JSON`;
+  if (json.length > MAX_DATA_BYTES) {
+    return `data is ${json.length} chars as JSON; max ${MAX_DATA_BYTES}`;
+  }
+  return null;
 }
 
 /** `snapshot` marks state snapshots; the others would pose as control events with `named=1`. */

@@ -75,3 +75,38 @@ describe('finding 1: regex matchers cannot freeze the server', () => {
     }
   });
 });
+
+describe('finding 4: a publish request is all-or-nothing', () => {
+  const seqOf = (id: string): number => Number(id.slice(id.lastIndexOf('-') + 1));
+
+  it('refuses [ok, {data: 10,000-deep array}, ok] whole, naming [1].data, and leaves no gap in the ids', async () => {
+    const sse = new TestSse(`${server.url}/api/v2/events/stream?topics=batch`);
+    try {
+      await sse.next((m) => m.event === 'hello', 10_000);
+      const [before] = await publishEvents(server, { topic: 'batch', type: 'first' });
+      const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+      const body = `[{"topic":"batch","type":"ok1"},{"topic":"batch","type":"deep","data":${deep}},{"topic":"batch","type":"ok2"}]`;
+      const res = await fetch(`${server.url}/api/v2/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      const answer = (await res.json()) as { error: { code: string; field: string; message: string } };
+      expect(res.status).toBe(400);
+      expect(answer.error).toMatchObject({ code: 'invalid_event', field: '[1].data' });
+      expect(answer.error.message).toMatch(/nested more than 32 levels/);
+      const [after] = await publishEvents(server, { topic: 'batch', type: 'last' });
+      expect(seqOf(after!)).toBe(seqOf(before!) + 1);
+      await sse.next((m) => m.event === 'message' && m.data.type === 'last', 10_000);
+      expect(sse.events().map((e) => e.type)).toEqual(['first', 'last']);
+    } finally {
+      sse.source.close();
+    }
+  });
+
+  it('accepts data nested exactly 32 levels deep', async () => {
+    let data: unknown = 1;
+    for (let i = 0; i < 32; i++) data = [data];
+    expect(await publishEvents(server, { topic: 'batch', type: 'deep_ok', data })).toHaveLength(1);
+  });
+});

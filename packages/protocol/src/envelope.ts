@@ -22,6 +22,16 @@ export interface EventDraft {
   readonly time?: string;
 }
 
+/**
+ * Deepest nesting of arrays and objects in an event's `data` (`{}` and `[]` are depth 1). Deeper
+ * payloads are refused at publish: they overflow the serializer's stack (a 10,000-deep array did)
+ * and every client's parser.
+ */
+export const MAX_DATA_DEPTH = 32;
+
+/** Largest `data` of one event as JSON text, in UTF-16 code units (about bytes for ASCII). */
+export const MAX_DATA_BYTES = 1024 * 1024;
+
 /** An ordered, identified event as delivered to clients. */
 export interface Envelope<D = unknown, T extends string = string> {
   /** Opaque resumable id (`<epoch>-<seq>` today; treat as opaque). */
