@@ -9,6 +9,7 @@ import { SNAPSHOT_TYPE, type LiveEvent, type StampedDraft } from './event.js';
 import { formatEventId, parseEventId } from './event-id.js';
 import type { CompiledFilter } from './filter.js';
 import { MatcherBudget, type MatcherBudgetLimits } from './matcher-budget.js';
+import { ReservedNames } from './reserved-names.js';
 import { NOOP_OBSERVER, type HubObserver } from './observer.js';
 import type { CloseReason, Outbound, TransportKind } from './outbound.js';
 import { ReplayWindow, type ReplayWindowOptions } from './replay-window.js';
@@ -114,6 +115,11 @@ export class Hub {
   private headId = '';
   /** Events received from the bus since start (replayed history included). */
   publishedCount = 0;
+  /**
+   * Topics and sources that belong to the server's own sources (`reserved-names.ts`); every state
+   * topic registered here is added. The publish API refuses them to clients.
+   */
+  readonly reserved = new ReservedNames();
 
   constructor(options: HubOptions) {
     this.bus = options.bus;
@@ -157,6 +163,7 @@ export class Hub {
     if (this.started) throw new Error(`Hub: state topic "${reducer.topic}" must be registered before start`);
     if (this.reducers.has(reducer.topic)) throw new Error(`Hub: state topic "${reducer.topic}" registered twice`);
     this.reducers.set(reducer.topic, reducer);
+    this.reserved.reserveTopic(reducer.topic);
   }
 
   /**

@@ -170,6 +170,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     ...(options.sources ?? []),
   ].map(perCluster);
   for (const source of sources) {
+    hub.reserved.reserveSource(source.name);
     for (const reducer of source.reducers ?? []) hub.registerState(reducer);
     if (source.demand !== undefined) hub.registerDemand(source.demand);
   }

@@ -7,13 +7,14 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegateServer } from '../../src/http/server.js';
 import { freePort, launchChromium, screenshotPath } from '../harness/index.js';
-import { publishEvents, startTestServer } from '../harness/livegate.js';
+import { startTestServer } from '../harness/livegate.js';
 import { startTestServerOnPort } from '../harness/livegate-port.js';
 import {
   alertDraft,
   ensureDashboardBuilt,
   healthDraft,
   openDashboard,
+  publishState,
   silenceDraft,
   type OpenedPage,
 } from './support.js';
@@ -92,8 +93,8 @@ describe('dashboard', () => {
     await waitLive(page, 'sse');
     await page.locator('#alert-groups .empty').waitFor();
 
-    await publishEvents(s, silenceDraft('silence-1', { alertname: 'DiskFull' }, 'disk swap tonight'));
-    await publishEvents(
+    await publishState(s, silenceDraft('silence-1', { alertname: 'DiskFull' }, 'disk swap tonight'));
+    await publishState(
       s,
       alertDraft('alert_firing', {
         fingerprint: 'aaaa000000000001',
@@ -116,7 +117,7 @@ describe('dashboard', () => {
 
     // The same row (same DOM node) changes state and is highlighted.
     await row.evaluate((el) => ((el as HTMLElement & { marked?: boolean }).marked = true));
-    await publishEvents(
+    await publishState(
       s,
       alertDraft('alert_silenced', {
         fingerprint: 'aaaa000000000001',
@@ -138,7 +139,7 @@ describe('dashboard', () => {
     expect(await page.title()).toBe('livegate');
     await shot(page, '03-alert-updated-in-place');
 
-    await publishEvents(
+    await publishState(
       s,
       alertDraft('alert_resolved', {
         fingerprint: 'aaaa000000000001',
@@ -157,7 +158,7 @@ describe('dashboard', () => {
     const s = await server();
     const page = await open(`${s.url}/`);
     await waitLive(page, 'sse');
-    await publishEvents(s, [
+    await publishState(s, [
       alertDraft('alert_firing', {
         fingerprint: 'bbbb000000000001',
         alertname: 'DbDown',
@@ -207,12 +208,12 @@ describe('dashboard', () => {
     const page = await open(`${s.url}/`);
     await waitLive(page, 'sse');
 
-    await publishEvents(
+    await publishState(
       s,
       alertDraft('alert_firing', { fingerprint: 'cccc000000000001', alertname: 'WarnOnly', severity: 'warning' }),
     );
     await alertRow(page, 'cccc000000000001').waitFor({ timeout: 1000 });
-    await publishEvents(
+    await publishState(
       s,
       alertDraft('alert_firing', {
         fingerprint: 'cccc000000000002',
@@ -227,7 +228,7 @@ describe('dashboard', () => {
     // A warning raises no toast.
     expect(await page.locator('.toast', { hasText: 'WarnOnly' }).count()).toBe(0);
 
-    await publishEvents(s, healthDraft('alertmanager/prod', 'unhealthy', 'connection refused', 'healthy'));
+    await publishState(s, healthDraft('alertmanager/prod', 'unhealthy', 'connection refused', 'healthy'));
     const unhealthy = page.locator('.toast[role="alert"]', { hasText: 'alertmanager/prod is unhealthy' });
     await unhealthy.waitFor({ timeout: 1000 });
     await page.locator('#health-list li[data-component="alertmanager/prod"][data-status="unhealthy"]').waitFor();
@@ -252,7 +253,7 @@ describe('dashboard', () => {
     const page = await open(`${s.url}/`);
     await waitLive(page, 'ws');
     expect(await page.locator('#conn-state').textContent()).toBe('Live via WebSocket');
-    await publishEvents(
+    await publishState(
       s,
       alertDraft('alert_firing', { fingerprint: 'dddd000000000001', alertname: 'OverWebSocket', severity: 'info' }),
     );
@@ -265,7 +266,7 @@ describe('dashboard', () => {
     const page = await open(`${s.url}/`);
     await waitLive(page, 'poll');
     expect(await page.locator('#conn-state').textContent()).toBe('Live via long-poll');
-    await publishEvents(
+    await publishState(
       s,
       alertDraft('alert_firing', { fingerprint: 'eeee000000000001', alertname: 'OverLongPoll', severity: 'info' }),
     );
@@ -279,7 +280,7 @@ describe('dashboard', () => {
     servers.push(first);
     const page = await open(`${first.url}/`);
     await waitLive(page, 'sse');
-    await publishEvents(
+    await publishState(
       first,
       alertDraft('alert_firing', { fingerprint: 'ffff000000000001', alertname: 'BeforeRestart', severity: 'warning' }),
     );
@@ -296,7 +297,7 @@ describe('dashboard', () => {
     await waitLive(page, 'sse', 15_000);
     // The new server has a new epoch: the page's resume id is refused with a reset, then snapshots.
     await page.locator('.toast[role="status"]', { hasText: 'Stream reset' }).waitFor({ timeout: 5000 });
-    await publishEvents(
+    await publishState(
       second,
       alertDraft('alert_firing', { fingerprint: 'ffff000000000002', alertname: 'AfterRestart', severity: 'critical' }),
     );
@@ -312,7 +313,7 @@ describe('dashboard', () => {
 
   it('fits a narrow screen in dark mode and can be driven from the keyboard', async () => {
     const s = await server({ stats: { intervalMs: 300 } });
-    await publishEvents(s, [
+    await publishState(s, [
       alertDraft('alert_firing', {
         fingerprint: 'abab000000000001',
         alertname: 'KubePodCrashLooping',
@@ -359,7 +360,7 @@ describe('dashboard', () => {
 
   it('shows alerts by state and severity, silences, health, tiles and charts together', async () => {
     const s = await server({ stats: { intervalMs: 250 } });
-    await publishEvents(s, [
+    await publishState(s, [
       alertDraft('alert_firing', {
         fingerprint: 'a1a1000000000001',
         alertname: 'KubePodCrashLooping',
@@ -415,7 +416,7 @@ describe('dashboard', () => {
     const page = await open(`${s.url}/`, { viewport: { width: 1400, height: 1000 } });
     await waitLive(page, 'sse');
     await expect.poll(() => page.locator('li.alert').count()).toBe(5);
-    await publishEvents(
+    await publishState(
       s,
       alertDraft('alert_resolved', {
         fingerprint: 'a1a1000000000006',

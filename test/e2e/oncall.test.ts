@@ -17,8 +17,15 @@ import {
   type Alertmanager,
   type Prometheus,
 } from '../harness/index.js';
-import { publishEvents, startTestServer } from '../harness/livegate.js';
-import { alertDraft, axeViolations, ensureDashboardBuilt, openDashboard, type OpenedPage } from './support.js';
+import { startTestServer } from '../harness/livegate.js';
+import {
+  alertDraft,
+  axeViolations,
+  ensureDashboardBuilt,
+  openDashboard,
+  publishState,
+  type OpenedPage,
+} from './support.js';
 
 const RULES = `
 - alert: OncallCritical
@@ -173,10 +180,10 @@ describe('on-call dashboard', () => {
   it('closes the toast of a critical alert when the alert resolves', async () => {
     await a.locator('#alert-filter-clear').click(); // the filter of the previous test would hide it
     const alert = { fingerprint: 'feed000000000001', alertname: 'ToastResolves', severity: 'critical' };
-    await publishEvents(lg, alertDraft('alert_firing', alert));
+    await publishState(lg, alertDraft('alert_firing', alert));
     const toast = a.locator('.toast', { hasText: 'ToastResolves' });
     await toast.waitFor({ timeout: 2000 });
-    await publishEvents(lg, alertDraft('alert_resolved', alert));
+    await publishState(lg, alertDraft('alert_resolved', alert));
     await toast.waitFor({ state: 'detached', timeout: 2000 });
     // A page opened later still lists it in the 24-hour history, read from the replay window.
     const later = await open();

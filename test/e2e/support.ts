@@ -141,3 +141,14 @@ export async function axeViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${JSON.stringify(v.nodes.map((n) => n.target)).slice(0, 200)})`);
 }
+
+/**
+ * Publishes state drafts (alerts, silences, health) the way the server's own sources do, through
+ * the hub: the publish API refuses state topics to clients (`403 reserved_topic`, issue 9).
+ */
+export async function publishState(
+  server: { hub: { publish(drafts: unknown): Promise<string[]> } },
+  drafts: unknown,
+): Promise<string[]> {
+  return server.hub.publish(drafts);
+}

@@ -4,6 +4,8 @@
  * forged state (5), unbounded stores and cardinality (6) and loose alert input (8).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileFilter } from '../../src/core/filter.js';
+import { sha256Hex } from '../../src/http/auth/publish-keys.js';
 import type { LivegateServer } from '../../src/http/server.js';
 import { publishEvents, startTestServer } from '../harness/livegate.js';
 import { TestSse } from '../harness/sse-client.js';
@@ -108,5 +110,82 @@ describe('finding 4: a publish request is all-or-nothing', () => {
     let data: unknown = 1;
     for (let i = 0; i < 32; i++) data = [data];
     expect(await publishEvents(server, { topic: 'batch', type: 'deep_ok', data })).toHaveLength(1);
+  });
+});
+
+describe('finding 5: clients cannot forge the server state', () => {
+  async function post(target: { url: string }, body: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${target.url}/api/v2/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { error?: { code: string; field?: string }; ids?: string[] },
+    };
+  }
+
+  it.each(['health', 'alerts', 'silences', 'stats', 'console'])(
+    'refuses a publish to the state topic %s with 403 reserved_topic',
+    async (topic) => {
+      const answer = await post(server, {
+        topic,
+        type: 'health_changed',
+        data: { component: 'bus', status: 'unhealthy', detail: 'pwned' },
+      });
+      expect(answer.status).toBe(403);
+      expect(answer.body.error).toMatchObject({ code: 'reserved_topic', field: 'topic' });
+    },
+  );
+
+  it('refuses a whole batch with one reserved draft, naming it, and leaves the health snapshot alone', async () => {
+    const before = server.hub.snapshotEvent('health', compileFilter({}))!.json;
+    const answer = await post(server, [
+      { topic: 'ok', type: 'x' },
+      { topic: 'health', type: 'health_changed', data: { component: 'bus', status: 'unhealthy', detail: 'pwned' } },
+    ]);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toMatchObject({ code: 'reserved_topic', field: '[1].topic' });
+    const after = server.hub.snapshotEvent('health', compileFilter({}))!.json;
+    expect(after).not.toContain('pwned');
+    expect(JSON.parse(after).data).toEqual(JSON.parse(before).data);
+  });
+
+  it.each(['livegate', 'alertmanager/prod', 'ingest', 'demo'])(
+    'refuses the forged source %s with 403 reserved_source',
+    async (source) => {
+      const answer = await post(server, { topic: 'deploys', type: 'deploy_started', source });
+      expect(answer.status).toBe(403);
+      expect(answer.body.error).toMatchObject({ code: 'reserved_source', field: 'source' });
+    },
+  );
+
+  it('accepts look-alike names that are not reserved', async () => {
+    for (const draft of [
+      { topic: 'alerts-archive', type: 'x' },
+      { topic: 'deploys', type: 'x', source: 'ci/github' },
+      { topic: 'deploys', type: 'x', source: 'livegate-ci' },
+    ]) {
+      expect((await post(server, draft)).status).toBe(202);
+    }
+  });
+
+  it('lets a publisher key that names a state topic exactly write it (the auth hook)', async () => {
+    const sha256 = sha256Hex('am-key');
+    const keyed = await startTestServer({
+      auth: { publishKeys: [{ name: 'am', sha256, topics: ['alerts', 'deploys*'] }] },
+    });
+    try {
+      const auth = { authorization: 'Bearer am-key' };
+      expect((await post(keyed, { topic: 'alerts', type: 'x', source: 'alertmanager/prod' }, auth)).status).toBe(202);
+      // A pattern is not an explicit grant, and an unnamed state topic stays closed.
+      expect((await post(keyed, { topic: 'health', type: 'x' }, auth)).status).toBe(403);
+      expect((await post(keyed, { topic: 'deploys', type: 'x', source: 'livegate' }, auth)).body.error?.code).toBe(
+        'reserved_source',
+      );
+    } finally {
+      await keyed.close();
+    }
   });
 });

@@ -49,6 +49,16 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, closeCode: 4003, retry: false, message: 'not allowed' },
   invalid_token: { status: 401, closeCode: 4001, retry: false, message: 'the token is not valid' },
   token_expired: { status: 401, closeCode: 4001, retry: false, message: 'the token has expired; get a new one' },
+  reserved_topic: {
+    status: 403,
+    retry: false,
+    message: "the topic holds state kept by livegate's own sources; publishers may not write it",
+  },
+  reserved_source: {
+    status: 403,
+    retry: false,
+    message: "the source is one of livegate's own; publish under another source name",
+  },
   write_forbidden: {
     status: 403,
     retry: false,

@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import type { Hub } from '../../core/hub.js';
 import { LivegateError } from '../../errors.js';
 import { mayPublish } from '../../core/principal.js';
+import { checkPublishNames } from '../../core/reserved-names.js';
 import type { Metrics } from '../metrics.js';
 
 /** `POST /api/v2/events`: one draft or an array of drafts → `202 {"ids":[…]}`. */
@@ -45,6 +46,8 @@ export function registerPublishRoute(app: FastifyInstance, hub: Hub, config: Con
             field: Array.isArray(body) ? `[${i}].topic` : 'topic',
           });
         }
+        // State topics and the server's source names: only what the auth layer grants explicitly.
+        checkPublishNames(hub.reserved, principal, draft, Array.isArray(body) ? `[${i}].` : '');
       }
       const ids = await hub.publish(body);
       metrics.publishRequests.inc({ result: 'accepted' });
