@@ -6,8 +6,16 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-/** Writes a self-signed certificate for `cn` into `dir` and returns its paths. */
-export function makeCertificate(dir: string, cn: string): { certFile: string; keyFile: string } {
+/**
+ * Writes a self-signed certificate for `cn` into `dir` and returns its paths.
+ *
+ * @param altNames - Its subjectAltName. Defaults to `IP:127.0.0.1`.
+ */
+export function makeCertificate(
+  dir: string,
+  cn: string,
+  altNames = 'IP:127.0.0.1',
+): { certFile: string; keyFile: string } {
   const certFile = join(dir, `${cn}.crt`);
   const keyFile = join(dir, `${cn}.key`);
   execFileSync(
@@ -29,7 +37,7 @@ export function makeCertificate(dir: string, cn: string): { certFile: string; ke
       '-subj',
       `/CN=${cn}`,
       '-addext',
-      'subjectAltName=IP:127.0.0.1',
+      `subjectAltName=${altNames}`,
     ],
     { stdio: 'ignore' },
   );
