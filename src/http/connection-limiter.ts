@@ -19,6 +19,11 @@ export class ConnectionLimiter {
     return this.total;
   }
 
+  /** Client addresses holding at least one slot. */
+  get addresses(): number {
+    return this.perIp.size;
+  }
+
   /** Takes a slot for `ip` or throws; call the returned function once when the connection ends. */
   acquire(ip: string): () => void {
     if (this.total >= this.maxConnections) {

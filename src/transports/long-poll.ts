@@ -5,6 +5,7 @@ import { authorizeFilter } from '../core/principal.js';
 import type { Session } from '../core/session.js';
 import type { Subscription } from '../core/subscription.js';
 import { errorBody, LivegateError } from '../errors.js';
+import { admit } from './admission.js';
 import type { TransportContext } from './context.js';
 import { filterFromQuery, intParam, singleParam, type QueryValues } from './subscription-params.js';
 
@@ -109,24 +110,35 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
   const timeout =
     intParam(query, 'timeout', 0, ctx.config.poll.maxTimeoutSeconds) ?? ctx.config.poll.defaultTimeoutSeconds;
   const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
-  const release = ctx.limiter.acquire(ip, since !== undefined);
 
-  return new Promise<string>((resolve) => {
+  return new Promise<string>((resolve, reject) => {
     const writer: PollWriter = new PollWriter((body, status) => {
       if (status !== 200) void reply.code(status);
       resolve(body);
       // Close synchronously: anything dispatched after this point is after `lastEventId`.
       session.close({ code: 'done', message: 'answered', wsCode: 1000 });
     });
-    const session: Session = ctx.hub.openSession({ transport: writer, ip, principal });
-    session.onClose(() => {
-      release();
-      writer.respond();
-    });
+    let session: Session;
+    try {
+      // The session owns the connection slot from here; it goes back when the session closes.
+      session = admit(ctx.limiter, ip, since !== undefined, () =>
+        ctx.hub.openSession({ transport: writer, ip, principal }),
+      );
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    session.onClose(() => writer.respond());
     reply.raw.on('close', () => session.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
-    // Answers are sent from a later tick, never during subscribe, so the position can be set after it.
-    const sub: Subscription = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
-    writer.position = () => (sub.mode !== 'live' ? formatEventId(ctx.hub.epoch, sub.cursor) : ctx.hub.head);
+    try {
+      // Answers are sent from a later tick, never during subscribe, so the position can be set after it.
+      const sub: Subscription = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
+      writer.position = () => (sub.mode !== 'live' ? formatEventId(ctx.hub.epoch, sub.cursor) : ctx.hub.head);
+    } catch (err) {
+      reject(err);
+      session.close({ code: 'internal', message: 'poll could not subscribe', wsCode: 1011 });
+      return;
+    }
     if (session.state === 'open') {
       const open = session;
       session.setTimer('timeout', timeout * 1000, () => {

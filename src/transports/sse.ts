@@ -8,6 +8,7 @@ import type { SerializedEvent } from '../core/serialized-event.js';
 import type { Session } from '../core/session.js';
 import { LivegateError } from '../errors.js';
 import type { TransportContext } from './context.js';
+import { admit } from './admission.js';
 import { startHeartbeat } from './heartbeat.js';
 import { filterFromQuery, singleParam, type QueryValues } from './subscription-params.js';
 import { sseChunks, sseControl, sseRetry } from './framing.js';
@@ -100,9 +101,34 @@ export function openSseStream(
   init: SseStreamInit,
 ): Session {
   if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
+  const res = reply.raw;
+  // A request pipelined behind another on the same connection has no socket yet: its answer waits
+  // for the one before it. A stream must be the last request of its connection.
+  if (res.socket === null || res.socket !== request.raw.socket) {
+    throw new LivegateError('invalid_body', 'a stream request cannot be pipelined behind another request');
+  }
+  const socket = res.socket as Socket;
   const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
-  const release = ctx.limiter.acquire(ip);
+  return admit(ctx.limiter, ip, false, () => {
+    try {
+      return startStream(ctx, request, reply, socket, ip, init);
+    } catch (err) {
+      // The response was hijacked and may be half written: nothing sensible can follow on it.
+      if (reply.sent) socket.destroy();
+      throw err;
+    }
+  });
+}
 
+/** Writes the SSE head and opens the session; {@link openSseStream} owns the connection slot. */
+function startStream(
+  ctx: TransportContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  socket: Socket,
+  ip: string,
+  init: SseStreamInit,
+): Session {
   reply.hijack();
   const res = reply.raw;
   const headers: Record<string, string | number | string[]> = {};
@@ -118,7 +144,6 @@ export function openSseStream(
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();
-  const socket = res.socket as Socket;
   socket.setNoDelay(true);
   socket.write(sseRetry(ctx.config.sse.retryMs));
 
@@ -131,7 +156,6 @@ export function openSseStream(
   // No child logger per connection: at 10k connections its bindings cost more than the session.
   const log = ctx.log;
   session.onClose((reason) => {
-    release();
     log.debug({ connection: session.id, reason: reason.code, sent: session.sent }, 'sse closed');
   });
   res.on('close', () => session.close({ code: 'client_closed', message: 'client closed the stream', wsCode: 1000 }));
