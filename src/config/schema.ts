@@ -26,6 +26,7 @@ import { readyzSection } from './sections/readyz.js';
 import { replaySection } from './sections/replay.js';
 import { serverSection } from './sections/server.js';
 import { shutdownSection } from './sections/shutdown.js';
+import { socketsSection } from './sections/sockets.js';
 import { sseSection } from './sections/sse.js';
 import { statsSection } from './sections/stats.js';
 import { tlsSection } from './sections/tls.js';
@@ -41,6 +42,7 @@ const SECTIONS = [
   queueSection,
   limitsSection,
   filtersSection,
+  socketsSection,
   corsSection,
   sseSection,
   wsSection,
@@ -67,6 +69,7 @@ const shape = {
   ...queueSection.shape,
   ...limitsSection.shape,
   ...filtersSection.shape,
+  ...socketsSection.shape,
   ...corsSection.shape,
   ...sseSection.shape,
   ...wsSection.shape,

@@ -613,7 +613,14 @@ export class Hub {
     this.tick++;
     const sessions = this.dirty;
     this.dirty = [];
-    for (const session of sessions) session.flush();
+    for (const session of sessions) {
+      // One session's failure must not skip the others' flushes, nor escape the event loop.
+      try {
+        session.flush();
+      } catch (err) {
+        this.onError(err, `flush of connection ${session.id}`);
+      }
+    }
   };
 
   private onBusEvents(events: readonly LiveEvent[]): void {

@@ -35,6 +35,11 @@ export class ClientIpResolver {
     return chain[0] ?? direct;
   }
 
+  /** Whether a direct peer address is a trusted proxy. */
+  isTrustedProxy(peer: string): boolean {
+    return this.any && this.isTrusted(normalize(peer));
+  }
+
   private isTrusted(address: string): boolean {
     const family = isIP(address);
     if (family === 0) return false;

@@ -43,6 +43,8 @@ import { instrumentEndpoints, type InstrumentedEndpoint } from './endpoint-metri
 import { listenUrls } from './listen-urls.js';
 import { Metrics } from './metrics.js';
 import { OriginPolicy } from './origin-policy.js';
+import { EdgeMetrics } from './edge-metrics.js';
+import { resolveMaxSockets, SocketGuard } from './socket-guard.js';
 import { registerConnectionRoutes } from './routes/connections.js';
 import { registerProbeRoutes } from './routes/probes.js';
 import { registerPublishRoute } from './routes/publish.js';
@@ -182,6 +184,18 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const wsMessages = new RateLimiter({ perSecond: config.ws.maxMessagesPerSecond, setting: 'ws.maxMessagesPerSecond' });
   const origins = new OriginPolicy(config.cors.origins);
   const clientIp = new ClientIpResolver(config.trustedProxies);
+  const sockets = new SocketGuard({
+    max: resolveMaxSockets(config.sockets.max),
+    maxPerIp: config.sockets.maxPerIp > 0 ? config.sockets.maxPerIp : config.limits.maxPerIp + 64,
+    exempt: (peer) => clientIp.isTrustedProxy(peer),
+    retryAfterSeconds: config.limits.retryAfterSeconds,
+    onRefused: (reason) => edgeMetrics.socketRefused(reason),
+  });
+  const edgeMetrics = new EdgeMetrics(metrics.registry, connections, sockets);
+  const taskFailed = (task: string, err: unknown): void => {
+    edgeMetrics.taskFailed(task);
+    log.error({ err, task }, 'background task failed');
+  };
   const ctx: TransportContext = {
     hub,
     config,
@@ -218,6 +232,15 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     // Path parameters up to 256 characters (Fastify's default is 100): console topic names may have 128.
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
+    // Seconds, not minutes: a socket dribbling its headers or body holds a descriptor meanwhile.
+    // A stream's request is complete once its headers are in, so neither limit cuts a stream.
+    requestTimeout: config.sockets.requestTimeoutMs,
+    http: {
+      headersTimeout: config.sockets.headersTimeoutMs,
+      requestTimeout: config.sockets.requestTimeoutMs,
+      // How often Node looks for sockets past these timeouts (its default is every 30 s).
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.sockets.headersTimeoutMs / 4)),
+    },
     // Fastify's default handler answers malformed HTTP with a body of its own shape (and a listener
     // added to `server` runs after it, on a socket it already destroyed); this one answers ours.
     clientErrorHandler: (err, socket) => {
@@ -240,6 +263,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       socket.destroy();
     },
   });
+  sockets.attach(app.server);
   installErrorHandling(app, config.limits.retryAfterSeconds, log);
   installSecurityHeaders(app, false);
   installAccessControl(app, {
@@ -298,6 +322,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       clock: systemClock,
       streams,
       cluster,
+      taskFailed,
     });
   }
   for (const source of sources) await registerSourceRoutes(app, source, contexts.get(source)!);
@@ -355,6 +380,8 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     await app.close().catch(() => {});
     throw err;
   }
+  // Accept errors (EMFILE, ENFILE: out of descriptors) are reported on the server: degrade, never exit.
+  app.server.on('error', (err) => taskFailed('accept', err));
   const address = app.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { ClusterServices } from '../core/cluster.js';
 import type { DemandChange, DemandSpec } from '../core/demand.js';
+import { guarded, type TaskFailureReport } from '../core/guard.js';
 import type { EventDraft } from '../core/event.js';
 import type { Access, Principal } from '../core/principal.js';
 import type { SourceStream } from '../core/source-stream.js';
@@ -76,6 +77,24 @@ export interface SourceContext {
    * (see {@link Source.perCluster}), e.g. one Prometheus query per distinct metric stream.
    */
   readonly cluster: ClusterServices;
+  /**
+   * Reports a background task of this source (a timer or callback) that threw: the server logs it
+   * and counts it in `livegate_task_failures_total{task}`. Use it through {@link guardTask}.
+   * Defaults to logging on {@link log} only.
+   */
+  readonly taskFailed?: TaskFailureReport;
+}
+
+/**
+ * Wraps a timer or callback body of a source so that a throw is logged and counted (see
+ * {@link SourceContext.taskFailed}), never fatal: an uncaught exception would end the process.
+ */
+export function guardTask<A extends unknown[]>(
+  ctx: SourceContext,
+  task: string,
+  fn: (...args: A) => void,
+): (...args: A) => void {
+  return guarded(task, ctx.taskFailed ?? ((name, err) => ctx.log.error({ err, task: name }, 'task failed')), fn);
 }
 
 /**

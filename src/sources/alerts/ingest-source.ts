@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { LivegateError } from '../../errors.js';
-import type { Source, SourceContext, SourceRoutes } from '../source.js';
+import { guardTask, type Source, type SourceContext, type SourceRoutes } from '../source.js';
 import { AlertStore, ALERT_STORE_DEFAULTS } from './alert-store.js';
 import { MAX_POSTABLE_ALERTS, parsePostableAlerts } from './postable-alerts.js';
 
@@ -87,11 +87,14 @@ export class IngestSource implements Source {
   }
 
   async start(ctx: SourceContext): Promise<void> {
-    this.#timer = setInterval(() => {
-      const drafts = this.store.tick(this.#now());
-      if (drafts.length > 0)
-        ctx.publish(drafts).catch((err: unknown) => ctx.log.warn({ err }, 'could not publish resolved alerts'));
-    }, this.#tickMs);
+    this.#timer = setInterval(
+      guardTask(ctx, 'alert-expiry', () => {
+        const drafts = this.store.tick(this.#now());
+        if (drafts.length > 0)
+          ctx.publish(drafts).catch((err: unknown) => ctx.log.warn({ err }, 'could not publish resolved alerts'));
+      }),
+      this.#tickMs,
+    );
     this.#timer.unref();
   }
 

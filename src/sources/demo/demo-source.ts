@@ -2,7 +2,7 @@
  * The `--demo` source: plays {@link DemoSimulator}'s synthetic alerts and silences on the `alerts`
  * and `silences` topics, in real time. Off by default (`demo: true` or `--demo` turns it on).
  */
-import type { Source, SourceContext } from '../source.js';
+import { guardTask, type Source, type SourceContext } from '../source.js';
 import { DEMO_SOURCE, DemoSimulator, type DemoSimulatorOptions } from './demo-simulator.js';
 
 /** Options of {@link DemoSource}. */
@@ -43,9 +43,11 @@ export class DemoSource implements Source {
     const simulator = this.#simulator;
     this.#timer = setTimeout(
       () => {
-        const drafts = simulator.advance(this.#now());
-        if (drafts.length > 0)
-          ctx.publish(drafts).catch((err: unknown) => ctx.log.warn({ err }, 'could not publish demo events'));
+        guardTask(ctx, 'demo', () => {
+          const drafts = simulator.advance(this.#now());
+          if (drafts.length > 0)
+            ctx.publish(drafts).catch((err: unknown) => ctx.log.warn({ err }, 'could not publish demo events'));
+        })();
         this.#schedule(ctx);
       },
       Math.max(0, simulator.nextDueAt() - this.#now()),

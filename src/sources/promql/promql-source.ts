@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { Principal } from '../../core/principal.js';
 import { LivegateError } from '../../errors.js';
-import type { Source, SourceContext, SourceStream, SubscribeExtension } from '../source.js';
+import { guardTask, type Source, type SourceContext, type SourceStream, type SubscribeExtension } from '../source.js';
 import { compileMetricQuery, parseInterval } from './metric-query.js';
 import { registerMetricStreamMetrics } from './metrics.js';
 import { MAX_QUERY_LENGTH } from './parse.js';
@@ -124,7 +124,10 @@ export class PromqlSource implements Source {
     this.ctx = ctx;
     this.runners.useCluster(ctx.cluster);
     const every = Math.max(250, Math.min(5000, Math.floor(this.inactivityTimeoutMs / 4)));
-    this.sweep = setInterval(() => this.closeBlocked(), every);
+    this.sweep = setInterval(
+      guardTask(ctx, 'metric-stream-sweep', () => this.closeBlocked()),
+      every,
+    );
     this.sweep.unref();
   }
 

@@ -1,5 +1,6 @@
+import { getHeapStatistics } from 'node:v8';
 import type { TransportKind } from '../../core/outbound.js';
-import type { Source, SourceContext } from '../source.js';
+import { guardTask, type Source, type SourceContext } from '../source.js';
 import { percentiles } from './percentiles.js';
 import { STATS_TOPIC, STATS_UPDATED, StatsReducer } from './stats-reducer.js';
 
@@ -75,11 +76,14 @@ export class StatsSource implements Source {
     this.lastAt = performance.now();
     this.lastPublished = this.hub.publishedCount;
     this.lastDelivered = this.metrics.deliveredCount;
-    this.timer = setInterval(() => {
-      ctx
-        .publish([{ topic: STATS_TOPIC, type: STATS_UPDATED, source: 'livegate', data: this.collect() }])
-        .catch((err: unknown) => ctx.log.warn({ err }, 'stats publish failed'));
-    }, this.intervalMs);
+    this.timer = setInterval(
+      guardTask(ctx, 'stats', () => {
+        ctx
+          .publish([{ topic: STATS_TOPIC, type: STATS_UPDATED, source: 'livegate', data: this.collect() }])
+          .catch((err: unknown) => ctx.log.warn({ err }, 'stats publish failed'));
+      }),
+      this.intervalMs,
+    );
     this.timer.unref();
   }
 
@@ -122,7 +126,7 @@ export class StatsSource implements Source {
     const sessions = this.hub.listSessions();
     for (const session of sessions) connections[session.kind] = (connections[session.kind] ?? 0) + 1;
     const window = this.hub.windowInfo();
-    const memory = process.memoryUsage();
+    const memory = readMemory();
     const stats: Record<string, unknown> = {
       time: new Date().toISOString(),
       intervalSeconds: Math.round(seconds * 1000) / 1000,
@@ -153,6 +157,18 @@ function figure(data: Record<string, unknown>, path: readonly string[]): number 
   let value: unknown = data;
   for (const key of path) value = (value as Record<string, unknown> | undefined)?.[key];
   return typeof value === 'number' ? value : 0;
+}
+
+/**
+ * `process.memoryUsage()` reads `/proc/self/statm` for the RSS and throws `EMFILE` when the process
+ * is out of file descriptors: then the RSS is unknown (`null`) and the heap comes from V8 alone.
+ */
+function readMemory(): { rss: number | null; heapUsed: number } {
+  try {
+    return process.memoryUsage();
+  } catch {
+    return { rss: null, heapUsed: getHeapStatistics().used_heap_size };
+  }
 }
 
 function round(value: number | null | undefined): number | null {
