@@ -202,7 +202,8 @@ describe('Alertmanager API v2, read side', () => {
       ['filter=%3D%3Dbad', 'filter[0]'],
       ['active=maybe', 'active'],
       [`receiver=${'r'.repeat(300)}`, 'receiver'],
-      ['receiver=(a%2B)%2B', 'receiver'],
+      // RE2 runs any pattern in linear time; what it refuses is syntax it lacks, such as lookahead.
+      ['receiver=(%3F%3Da)b', 'receiver'],
     ];
     for (const [q, field] of cases) {
       const res = await fetch(`${lg.url}/api/v2/alerts?${q}`);
