@@ -65,6 +65,15 @@ export interface SubscribeRequest {
   readonly filter: CompiledFilter;
   /** Resume position: deliver what came after this id. */
   readonly since?: string;
+  /**
+   * With `since`: state topics to send a snapshot of instead of their missed events — the topics a
+   * filter change newly covers. The other topics resume from `since`; these are skipped while the
+   * subscription catches up and are snapshotted at the head when it turns live, so the client's
+   * one stream stays in order (replayed events, snapshots at the head, then live). Topics that are
+   * not state topics here or not covered by the filter are ignored; without `since` (or when the
+   * resume is impossible) every covered state topic gets its snapshot anyway.
+   */
+  readonly snapshot?: readonly string[];
   /** Batching, or `null` for one message per event. */
   readonly batch?: BatchOptions | null;
   /** Called with the new subscription id before anything is queued for it (WebSocket `subscribed`). */
@@ -336,10 +345,12 @@ export class Hub {
     if (point?.kind === 'replay') {
       sub.mode = 'catchup';
       sub.cursor = point.seq;
+      sub.snapshotOnLive = this.snapshotTopics(sub, request.snapshot);
       session.scheduleFlush();
     } else if (point?.kind === 'reset' && point.reason === 'window_trimmed' && this.bus.retainsHistory) {
       sub.mode = 'history';
       sub.cursor = parseEventId(request.since!)!.seq;
+      sub.snapshotOnLive = this.snapshotTopics(sub, request.snapshot);
       session.scheduleFlush();
     } else {
       if (point?.kind === 'reset') this.sendReset(session, sub, point.reason);
@@ -425,6 +436,29 @@ export class Hub {
     return new SerializedEvent(event, this.clock.now());
   }
 
+  /** The requested topics that are state topics the subscription covers, without repeats. */
+  private snapshotTopics(sub: Subscription, requested: readonly string[] | undefined): readonly string[] {
+    if (requested === undefined || requested.length === 0) return [];
+    return [...new Set(requested)].filter((t) => this.reducers.has(t) && sub.filter.coversTopic(t));
+  }
+
+  /** Whether a catching-up subscription delivers `event` (not one of the topics it will snapshot). */
+  private catchesUp(sub: Subscription, event: SerializedEvent): boolean {
+    return (
+      sub.filter.test(event.event) &&
+      (sub.snapshotOnLive.length === 0 || !sub.snapshotOnLive.includes(event.event.topic))
+    );
+  }
+
+  /** Appends the snapshots a resuming subscription asked for, now that it reached the head. */
+  private snapshotsOnLive(sub: Subscription, items: Outbound[]): void {
+    for (const topic of sub.snapshotOnLive) {
+      const event = this.snapshotEvent(topic, sub.filter);
+      if (event !== null) items.push({ kind: 'event', sub: sub.id, event });
+    }
+    sub.snapshotOnLive = [];
+  }
+
   private checkSubscriptionRoom(session: Session): void {
     if (session.subscriptions.size >= this.maxSubscriptions) {
       throw new LivegateError(
@@ -454,6 +488,7 @@ export class Hub {
       if (start === null) {
         // The window moved past the cursor while this client caught up slowly.
         sub.mode = 'live';
+        sub.snapshotOnLive = [];
         this.sendReset(session, sub, 'window_trimmed');
         this.sendSnapshots(session, sub);
         continue;
@@ -463,9 +498,14 @@ export class Hub {
       for (let i = start; i < end; i++) {
         const event = this.window.at(i);
         sub.cursor = event.event.seq;
-        if (sub.filter.test(event.event)) items.push({ kind: 'event', sub: sub.id, event });
+        if (this.catchesUp(sub, event)) items.push({ kind: 'event', sub: sub.id, event });
       }
-      if (end === this.window.length) sub.mode = 'live';
+      if (end === this.window.length) {
+        sub.mode = 'live';
+        // The reducers hold exactly the state up to the head the catch-up reached: snapshot it here,
+        // in the same write, so it follows the replayed events and precedes the live ones.
+        if (sub.snapshotOnLive.length > 0) this.snapshotsOnLive(sub, items);
+      }
       if (items.length > 0) session.writeOut(items, items.length, false);
       if (sub.mode === 'catchup') session.scheduleFlush();
     }
@@ -489,7 +529,7 @@ export class Hub {
     const items: Outbound[] = [];
     for (const event of page) {
       sub.cursor = event.event.seq;
-      if (sub.filter.test(event.event)) items.push({ kind: 'event', sub: sub.id, event });
+      if (this.catchesUp(sub, event)) items.push({ kind: 'event', sub: sub.id, event });
     }
     if (items.length > 0) session.writeOut(items, items.length, false);
     session.scheduleFlush();
@@ -504,6 +544,7 @@ export class Hub {
       // deep resumes existed, the client is told to start over from snapshots.
       sub.mode = 'live';
       sub.history = [];
+      sub.snapshotOnLive = [];
       this.sendReset(session, sub, 'window_trimmed');
       this.sendSnapshots(session, sub);
     };

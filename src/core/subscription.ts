@@ -34,6 +34,12 @@ export class Subscription {
   reading = false;
   /** Seq of the last event considered (delivered or filtered out) while catching up. */
   cursor = 0;
+  /**
+   * State topics to snapshot when the catch-up reaches the head (a resume that adds state topics:
+   * `snapshot` beside `lastEventId`). Their events are skipped while catching up — the snapshot
+   * taken at the head holds them — and flow live after it. Empty for every other subscription.
+   */
+  snapshotOnLive: readonly string[] = [];
   /** Events waiting to be sent as a batch. */
   pending: SerializedEvent[] = [];
   /** Timer that flushes {@link pending}. */

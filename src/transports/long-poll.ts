@@ -7,7 +7,14 @@ import type { Subscription } from '../core/subscription.js';
 import { errorBody, LivegateError } from '../errors.js';
 import { admit } from './admission.js';
 import type { TransportContext } from './context.js';
-import { filterFromQuery, intParam, singleParam, type QueryValues } from './subscription-params.js';
+import {
+  filterFromQuery,
+  intParam,
+  listParam,
+  singleParam,
+  snapshotTopics,
+  type QueryValues,
+} from './subscription-params.js';
 
 /** The long-poll response body. */
 export interface PollBody {
@@ -107,6 +114,7 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
       field: 'since',
     });
   }
+  const snapshot = snapshotTopics(listParam(query, 'snapshot'));
   const timeout =
     intParam(query, 'timeout', 0, ctx.config.poll.maxTimeoutSeconds) ?? ctx.config.poll.defaultTimeoutSeconds;
   const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
@@ -132,7 +140,10 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
     reply.raw.on('close', () => session.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
     try {
       // Answers are sent from a later tick, never during subscribe, so the position can be set after it.
-      const sub: Subscription = ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
+      const sub: Subscription = ctx.hub.subscribe(
+        session,
+        since === undefined ? { filter } : { filter, since, snapshot },
+      );
       writer.position = () => (sub.mode !== 'live' ? formatEventId(ctx.hub.epoch, sub.cursor) : ctx.hub.head);
     } catch (err) {
       reject(err);

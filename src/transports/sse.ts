@@ -10,7 +10,7 @@ import { LivegateError } from '../errors.js';
 import type { TransportContext } from './context.js';
 import { admit } from './admission.js';
 import { startHeartbeat } from './heartbeat.js';
-import { filterFromQuery, singleParam, type QueryValues } from './subscription-params.js';
+import { filterFromQuery, listParam, singleParam, snapshotTopics, type QueryValues } from './subscription-params.js';
 import { sseChunks, sseControl, sseRetry } from './framing.js';
 
 /** Grace for a closing stream to flush its last frame before the socket is destroyed. */
@@ -194,7 +194,8 @@ export function handleSse(ctx: TransportContext, request: FastifyRequest, reply:
   if (namedParam !== undefined && namedParam !== '0' && namedParam !== '1') {
     throw new LivegateError('invalid_param', 'named must be 0 or 1', { field: 'named' });
   }
+  const snapshot = snapshotTopics(listParam(query, 'snapshot'));
   const session = openSseStream(ctx, request, reply, { principal, named: namedParam === '1' });
-  ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since });
+  ctx.hub.subscribe(session, since === undefined ? { filter } : { filter, since, snapshot });
   ctx.log.debug({ connection: session.id, ip: session.ip, since, filter: filter.spec }, 'sse opened');
 }

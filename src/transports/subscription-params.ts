@@ -1,3 +1,4 @@
+import { TOPIC_PATTERN, TOPIC_RULE } from '@livegate/protocol';
 import { LivegateError } from '../errors.js';
 import { compileFilter, FilterError, type CompiledFilter, type FilterSpec } from '../core/filter.js';
 import { BATCH_DEFAULTS, type BatchOptions } from '../core/subscription.js';
@@ -80,4 +81,29 @@ export function batchOptions(max: unknown, ms: unknown): BatchOptions | null {
     });
   }
   return { max: batch.max, ms: batch.ms };
+}
+
+/** Most topics one `snapshot` list may name. */
+export const MAX_SNAPSHOT_TOPICS = 64;
+
+/**
+ * Checks the `snapshot` list of a resume (SSE/long-poll query `snapshot=a,b`, WebSocket subscribe
+ * field): state topics to snapshot at the head instead of replaying their missed events.
+ */
+export function snapshotTopics(topics: readonly string[]): string[] {
+  if (topics.length > MAX_SNAPSHOT_TOPICS)
+    throw new LivegateError('invalid_param', `snapshot names at most ${MAX_SNAPSHOT_TOPICS} topics`, {
+      field: 'snapshot',
+    });
+  topics.forEach((topic, i) => {
+    if (!TOPIC_PATTERN.test(topic))
+      throw new LivegateError(
+        'invalid_param',
+        `snapshot topic "${topic.slice(0, 80)}" is not a topic name (${TOPIC_RULE})`,
+        {
+          field: `snapshot[${i}]`,
+        },
+      );
+  });
+  return [...topics];
 }

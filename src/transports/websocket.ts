@@ -12,7 +12,7 @@ import { ERRORS, LivegateError, type ErrorCode } from '../errors.js';
 import type { TransportContext } from './context.js';
 import { wsFrameOf } from './framing.js';
 import { startHeartbeat } from './heartbeat.js';
-import { batchOptions, compileRequestFilter } from './subscription-params.js';
+import { batchOptions, compileRequestFilter, snapshotTopics } from './subscription-params.js';
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws/dashboard';
@@ -356,12 +356,13 @@ export class WebSocketTransport {
     };
     if (msg.since !== undefined && typeof msg.since !== 'string')
       throw new LivegateError('invalid_message', 'since must be an event id string', { field: 'since' });
+    const snapshot = snapshotTopics(stringList(msg, 'snapshot'));
     const filter = authorizeFilter(principal, compileRequestFilter(spec));
     const batch = batchOptions(msg.batch, msg.batchMs);
     this.ctx.hub.subscribe(session, {
       filter,
       batch,
-      ...(typeof msg.since === 'string' ? { since: msg.since } : {}),
+      ...(typeof msg.since === 'string' ? { since: msg.since, snapshot } : {}),
       announce: (subscription) => session.control('subscribed', { ...(id === undefined ? {} : { id }), subscription }),
     });
   }
@@ -399,6 +400,7 @@ const SUBSCRIBE_FIELDS: readonly string[] = [
   'sources',
   'match',
   'since',
+  'snapshot',
   'batch',
   'batchMs',
 ];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegateServer } from '../../src/http/server.js';
 import { publishEvents, startTestServer } from '../harness/livegate.js';
 import { TestSse } from '../harness/sse-client.js';
+import { waitFor } from '../harness/wait.js';
 import { TestWs } from '../harness/ws-client.js';
 
 let server: LivegateServer;
@@ -151,13 +152,23 @@ describe('long-poll', () => {
     ).json()) as { events: { data: number }[]; lastEventId: string; reset: boolean };
     expect(first.events.map((e) => e.data)).toEqual([2]);
     expect(first.reset).toBe(false);
-    const waiting = fetch(`${server.url}/api/v2/events/poll?topics=poll1&since=${first.lastEventId}&timeout=10`).then(
-      (r) => r.json() as Promise<{ events: { data: number }[] }>,
-    );
+    let answered = false;
+    const waiting = fetch(`${server.url}/api/v2/events/poll?topics=poll1&since=${first.lastEventId}&timeout=20`)
+      .then((r) => r.json() as Promise<{ events: { id: string; data: number }[]; lastEventId: string }>)
+      .finally(() => {
+        answered = true;
+      });
+    // The poll is parked on the server (its session is open) and has not answered: nothing new yet.
+    await waitFor(() => server.hub.listSessions().some((s) => s.kind === 'poll'), {
+      timeoutMs: 15_000,
+      what: 'the long-poll to wait on the server',
+    });
+    expect(answered).toBe(false);
     const [later] = await publishEvents(server, { topic: 'poll1', type: 't', data: 3 });
     const second = await waiting;
-    expect(second.events.map((e) => e.data)).toEqual([3]);
-    expect(later).toBeDefined();
+    // The answer is the event published after the request was parked, and nothing else.
+    expect(second.events.map((e) => [e.id, e.data])).toEqual([[later, 3]]);
+    expect(second.lastEventId).toBe(later);
   });
 
   it('times out with no events and a lastEventId to continue from', async () => {
@@ -178,5 +189,88 @@ describe('long-poll', () => {
     await ws.next((m) => m.op === 'event' && m.subscription === sub);
     expect(ws.events(sub).map((e) => e.id)).toEqual([next]);
     ws.close();
+  });
+});
+
+describe('resume with snapshots of added state topics (snapshot beside lastEventId)', () => {
+  /**
+   * Events on `topic` after `since`, a health change in between, and what a resume that asks for a
+   * `health` snapshot must deliver: the missed `topic` events, then the snapshot at the head (with
+   * the change in it), never the change itself.
+   */
+  async function scenario(topic: string): Promise<{ since: string; missed: string[]; component: string }> {
+    const [since] = await publishEvents(server, { topic, type: 't', data: 0 });
+    const [a1] = await publishEvents(server, { topic, type: 't', data: 1 });
+    const component = `probe-${topic}`;
+    const before = server.hub.publishedCount;
+    server.health.set(component, 'unhealthy', 'down for test');
+    await waitFor(() => server.hub.publishedCount > before, { timeoutMs: 15_000, what: 'the health change' });
+    const [a2] = await publishEvents(server, { topic, type: 't', data: 2 });
+    return { since: since!, missed: [a1!, a2!], component };
+  }
+
+  function expectResumed(
+    events: Record<string, unknown>[],
+    { missed, component }: { missed: string[]; component: string },
+  ): void {
+    expect(events.map((e) => (e.type === 'snapshot' ? `snapshot:${String(e.topic)}` : e.id))).toEqual([
+      ...missed,
+      'snapshot:health',
+    ]);
+    const snapshot = events.at(-1)!;
+    // Taken at the head the catch-up reached: the last missed event, so the order stays monotonic.
+    expect(snapshot.id).toBe(missed.at(-1));
+    expect((snapshot.data as { components: Record<string, unknown> }).components[component]).toMatchObject({
+      status: 'unhealthy',
+    });
+  }
+
+  it('SSE: replays the other topics from lastEventId, skips the state topic and snapshots it at the head', async () => {
+    const s = await scenario('snap-sse');
+    const sse = new TestSse(
+      `${server.url}/api/v2/events/stream?topics=snap-sse,health&lastEventId=${s.since}&snapshot=health`,
+    );
+    expectResumed(await sse.waitForEvents(3, 15_000), s);
+    // Then live: the next health change arrives as itself.
+    server.health.set(s.component, 'healthy');
+    const live = await sse.next((m) => m.data.type === 'health_changed', 15_000);
+    expect(live.data).toMatchObject({ topic: 'health', labels: { component: s.component, status: 'healthy' } });
+    sse.close();
+  });
+
+  it('long-poll: the same in one answer, with lastEventId at the snapshot', async () => {
+    const s = await scenario('snap-poll');
+    const body = (await (
+      await fetch(`${server.url}/api/v2/events/poll?topics=snap-poll,health&since=${s.since}&snapshot=health&timeout=5`)
+    ).json()) as { events: Record<string, unknown>[]; lastEventId: string; reset: boolean };
+    expectResumed(body.events, s);
+    expect(body.reset).toBe(false);
+    expect(body.lastEventId).toBe(s.missed.at(-1));
+    server.health.set(s.component, 'healthy');
+  });
+
+  it('WebSocket: the subscribe op takes snapshot beside since', async () => {
+    const s = await scenario('snap-ws');
+    const ws = await TestWs.open(`${server.url}/ws/dashboard`);
+    const sub = await ws.subscribe({ topics: ['snap-ws', 'health'], since: s.since, snapshot: ['health'] });
+    await ws.next((m) => m.op === 'event' && (m.event as { type: string }).type === 'snapshot', 15_000);
+    expectResumed(ws.events(sub), s);
+    ws.close();
+    server.health.set(s.component, 'healthy');
+  });
+
+  it('ignores snapshot without a resume id (a fresh subscription snapshots every state topic anyway)', async () => {
+    const sse = new TestSse(`${server.url}/api/v2/events/stream?topics=health&snapshot=health`);
+    const [first] = await sse.waitForEvents(1, 15_000);
+    expect(first).toMatchObject({ topic: 'health', type: 'snapshot' });
+    sse.close();
+  });
+
+  it('refuses a snapshot entry that is not a topic name, naming it', async () => {
+    const res = await fetch(
+      `${server.url}/api/v2/events/stream?topics=health&lastEventId=${server.hub.head}&snapshot=health,Bad%20Topic`,
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_param', field: 'snapshot[1]' } });
   });
 });

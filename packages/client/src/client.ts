@@ -11,8 +11,8 @@ import { backoffDelay } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { LivegateError } from './errors.js';
 import { openMetricStream, type MetricOptions, type MetricSubscription } from './metrics.js';
-import { needsSnapshot, normalizeFilter, resolveOptions, sameFilter, type ResolvedOptions } from './options.js';
-import { ResumeCursor } from './resume.js';
+import { normalizeFilter, resolveOptions, sameFilter, snapshotTopics, type ResolvedOptions } from './options.js';
+import { ResumeCursor, SNAPSHOT_TYPE } from './resume.js';
 import { StateMachine, type StateInput } from './state-machine.js';
 import { StateTracker, attachTracker } from './store.js';
 import { StreamSwap } from './stream-swap.js';
@@ -105,6 +105,8 @@ interface Attempt {
   readonly purpose: Purpose;
   readonly filter: SubscriptionFilter;
   readonly since: string | null;
+  /** With `since`: state topics the server snapshots instead of replaying. */
+  readonly snapshot: readonly string[];
   readonly change: Deferred | null;
   conn: Transport | null;
   opened: boolean;
@@ -167,6 +169,12 @@ class Client<M extends object> implements LivegateClient<M> {
   #swap: PendingSwap | null = null;
   /** The next primary attempt must not resume (a change needs snapshots and could not get them in place). */
   #forceFresh = false;
+  /**
+   * State topics a filter change added while resuming: every attempt that resumes asks the server
+   * to snapshot them (instead of replaying their events) until their snapshots arrive, so a stream
+   * lost before that does not skip them.
+   */
+  readonly #pendingSnapshots = new Set<string>();
   /** A subscription change is running; probes wait so the connection under it stays put. */
   #changing = false;
   #backoffStep = 0;
@@ -345,6 +353,7 @@ class Client<M extends object> implements LivegateClient<M> {
       purpose,
       filter,
       since,
+      snapshot: since === null ? [] : [...this.#pendingSnapshots],
       change,
       conn: null,
       opened: false,
@@ -404,6 +413,7 @@ class Client<M extends object> implements LivegateClient<M> {
         baseUrl: o.baseUrl,
         filter: attempt.filter,
         since: attempt.since,
+        snapshot: attempt.snapshot,
         token,
         handlers: this.#handlersFor(attempt),
         withCredentials: o.withCredentials,
@@ -588,6 +598,7 @@ class Client<M extends object> implements LivegateClient<M> {
         this.#counters.duplicatesDropped++;
         continue;
       }
+      if (event.type === SNAPSHOT_TYPE) this.#pendingSnapshots.delete(event.topic);
       this.#tracker.apply(event);
       this.#envelopes.emit(event.type, event);
     }
@@ -617,6 +628,8 @@ class Client<M extends object> implements LivegateClient<M> {
 
   #resetState(reason: string, transport: TransportName): void {
     this.#cursor.clear();
+    // Without a resume id the next stream starts with every snapshot.
+    this.#pendingSnapshots.clear();
     this.#counters.resets++;
     this.#tracker.markStale();
     this.#lifecycle.emit('reset', { reason, transport });
@@ -872,7 +885,12 @@ class Client<M extends object> implements LivegateClient<M> {
     const previous = this.#filter;
     const next = change(previous);
     if (sameFilter(previous, next)) return;
-    const fresh = needsSnapshot(previous, next, this.#opts.stateTopics);
+    // The topics that need fresh snapshots ride on a resume (`snapshot` beside `lastEventId`), so
+    // the other topics continue from the last delivered id on every transport. Only a client with
+    // nothing to resume from starts fresh.
+    const added = snapshotTopics(previous, next, this.#opts.stateTopics);
+    const fresh = added.length > 0 && (this.#forceFresh || this.#cursor.lastId === null);
+    if (!fresh) for (const topic of added) this.#pendingSnapshots.add(topic);
     const active = this.#active;
 
     if (active === null || !active.opened) {
@@ -888,7 +906,7 @@ class Client<M extends object> implements LivegateClient<M> {
 
     if (active.conn?.update !== undefined) {
       try {
-        await active.conn.update(next, fresh ? null : this.#cursor.lastId);
+        await active.conn.update(next, fresh ? null : this.#cursor.lastId, fresh ? [] : [...this.#pendingSnapshots]);
       } catch (cause) {
         const error =
           cause instanceof LivegateError

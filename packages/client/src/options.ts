@@ -262,8 +262,23 @@ export function needsSnapshot(
   to: SubscriptionFilter,
   stateTopics: readonly string[],
 ): boolean {
+  return snapshotTopics(from, to, stateTopics).length > 0;
+}
+
+/**
+ * The state topics a change from `from` to `to` needs fresh snapshots of: those `to` newly
+ * covers, or every covered one when the type/source/label restrictions change (see
+ * {@link needsSnapshot}). A resume asks the server for exactly these (`snapshot` beside
+ * `lastEventId`); every other topic resumes from the last delivered id.
+ */
+export function snapshotTopics(
+  from: SubscriptionFilter,
+  to: SubscriptionFilter,
+  stateTopics: readonly string[],
+): string[] {
   const covered = stateTopics.filter((t) => coversTopic(to, t));
-  if (covered.length === 0) return false;
-  if (covered.some((t) => !coversTopic(from, t))) return true;
-  return !sameList(from.types, to.types) || !sameList(from.sources, to.sources) || !sameList(from.match, to.match);
+  if (covered.length === 0) return [];
+  if (!sameList(from.types, to.types) || !sameList(from.sources, to.sources) || !sameList(from.match, to.match))
+    return covered;
+  return covered.filter((t) => !coversTopic(from, t));
 }

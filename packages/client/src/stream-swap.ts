@@ -9,8 +9,9 @@
  * - `resume` mode (the new stream resumes from the last delivered id): once the new stream is
  *   confirmed, the held events are dropped — the new stream replays everything after that id that
  *   its filter matches.
- * - `fresh` mode (the change widens a state topic, so the new stream starts with snapshots at the
- *   server's head H and goes live from there): held events up to H are released before the new
+ * - `fresh` mode (a client with no resume id yet: the new stream starts with snapshots at the
+ *   server's head H and goes live from there; a client that has a resume id asks for the snapshots
+ *   it needs beside it and uses `resume` mode): held events up to H are released before the new
  *   stream's first event, those after H are dropped (the new stream delivers them live).
  *
  * If the change fails, {@link StreamSwap.abort} releases everything held and the old stream

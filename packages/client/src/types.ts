@@ -361,6 +361,11 @@ export interface TransportParams {
   readonly filter: SubscriptionFilter;
   /** Resume id, or `null` for a fresh subscription (snapshots first). */
   readonly since: string | null;
+  /**
+   * With `since`: state topics to get fresh snapshots of instead of their missed events (the
+   * server's `snapshot` parameter). Defaults to none.
+   */
+  readonly snapshot?: readonly string[];
   readonly token: string | null;
   readonly handlers: TransportHandlers;
   readonly withCredentials: boolean;
@@ -375,11 +380,11 @@ export interface Transport {
   readonly name: TransportName;
   /**
    * Changes the filter on the open connection, resuming from `since` (or with fresh snapshots
-   * when `null`), without reconnecting. Resolves once the server confirmed the new filter; events
+   * when `null`; with `snapshot`, fresh snapshots of those state topics only), without reconnecting. Resolves once the server confirmed the new filter; events
    * of the old filter are stitched so that none is lost or duplicated. Present only on
    * transports that can do it (WebSocket); others are replaced by a new connection.
    */
-  update?(filter: SubscriptionFilter, since: string | null): Promise<void>;
+  update?(filter: SubscriptionFilter, since: string | null, snapshot?: readonly string[]): Promise<void>;
   /** Ends the connection. Idempotent; no handler is called afterwards. */
   close(): void;
 }

@@ -491,12 +491,22 @@ describe('subscription changes on WebSocket', () => {
     expect(net.names()).toEqual(['ws']);
   });
 
-  it('asks for fresh snapshots when the change widens a state topic', async () => {
+  it('resumes and asks for a snapshot of the state topic a change adds', async () => {
     const client = make({ transports: ['ws'], topics: ['deploys'] });
     const ws = net.last().open().emit(ev(1));
     const done = client.subscribe(['health']);
     await vi.advanceTimersByTimeAsync(0);
-    expect(ws.updates[0]?.since).toBeNull();
+    expect(ws.updates[0]).toMatchObject({ since: 'epocha-1', snapshot: ['health'] });
+    ws.updates[0]!.resolve();
+    await done;
+  });
+
+  it('asks for fresh snapshots when the change widens a state topic before anything arrived', async () => {
+    const client = make({ transports: ['ws'], topics: ['deploys'] });
+    const ws = net.last().open();
+    const done = client.subscribe(['health']);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ws.updates[0]).toMatchObject({ since: null, snapshot: [] });
     ws.updates[0]!.resolve();
     await done;
   });
@@ -553,10 +563,49 @@ describe('subscription changes on SSE and long-poll', () => {
     expect(states).toHaveLength(1);
   });
 
-  it('stitches old events up to the snapshot position when a state topic is added', async () => {
+  it('resumes when a state topic is added, asking for its snapshot; the new stream replays what the old one held', async () => {
     const client = make({ transports: ['poll'], topics: ['deploys'] });
     const got = record<LivegateEvent>(client, '*');
     const old = net.last().open().emit(ev(1));
+    const done = client.subscribe('alerts');
+    await vi.advanceTimersByTimeAsync(0);
+    const next = net.last();
+    expect(next.since).toBe('epocha-1');
+    expect(next.snapshot).toEqual(['alerts']);
+    old.emit(ev(2), ev(4));
+    next.open();
+    // The server replays after 1 (skipping alerts events), snapshots alerts at the head, then live.
+    next.emit(ev(2), ev(4), snapshot(4, 'alerts', { alerts: [] }), ev(5));
+    await done;
+    expect(got.map((e) => `${e.type}@${e.seq}`)).toEqual(['thing@1', 'thing@2', 'thing@4', 'snapshot@4', 'thing@5']);
+    expect(createStore(client, 'alerts').getState().status).toBe('ready');
+  });
+
+  it('keeps asking for the snapshot on a reconnect until it arrived, and then stops', async () => {
+    const client = make({ transports: ['sse'], topics: ['deploys'] });
+    net.last().open().emit(ev(1));
+    const done = client.subscribe('alerts');
+    await vi.advanceTimersByTimeAsync(0);
+    const next = net.last();
+    next.open().emit(ev(2));
+    await done;
+    next.fail('connection_lost');
+    await vi.advanceTimersByTimeAsync(60_000);
+    const again = net.last();
+    expect(again).not.toBe(next);
+    expect([again.since, again.snapshot]).toEqual(['epocha-2', ['alerts']]);
+    again
+      .open()
+      .emit(snapshot(3, 'alerts', { alerts: [] }))
+      .fail('connection_lost');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect([net.last().since, net.last().snapshot]).toEqual(['epocha-3', []]);
+  });
+
+  it('stitches old events up to the snapshot position when a state topic is added before anything arrived', async () => {
+    const client = make({ transports: ['poll'], topics: ['deploys'] });
+    const got = record<LivegateEvent>(client, '*');
+    const old = net.last().open();
     const done = client.subscribe('alerts');
     await vi.advanceTimersByTimeAsync(0);
     const next = net.last();
@@ -565,7 +614,7 @@ describe('subscription changes on SSE and long-poll', () => {
     next.open();
     next.emit(snapshot(3, 'alerts', { alerts: [] }), ev(4), ev(5));
     await done;
-    expect(got.map((e) => `${e.type}@${e.seq}`)).toEqual(['thing@1', 'thing@2', 'snapshot@3', 'thing@4', 'thing@5']);
+    expect(got.map((e) => `${e.type}@${e.seq}`)).toEqual(['thing@2', 'snapshot@3', 'thing@4', 'thing@5']);
     expect(createStore(client, 'alerts').getState().status).toBe('ready');
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, needsSnapshot, normalizeFilter, resolveOptions, sameFilter } from '../src/options.js';
+import {
+  DEFAULTS,
+  needsSnapshot,
+  normalizeFilter,
+  resolveOptions,
+  sameFilter,
+  snapshotTopics,
+} from '../src/options.js';
 import { POLL_PATH, endpoint, pollUrl, resolveBaseUrl, sseUrl, wsUrl } from '../src/transports/urls.js';
 import type { ClientOptions } from '../src/types.js';
 
@@ -154,5 +161,20 @@ describe('endpoint URLs', () => {
     expect(url.searchParams.get('since')).toBe('e-9');
     expect(url.searchParams.get('timeout')).toBe('25');
     expect(url.searchParams.has('access_token')).toBe(false);
+  });
+});
+
+describe('snapshotTopics', () => {
+  const state = ['alerts', 'health'];
+  it('names only the state topics a change newly covers', () => {
+    expect(snapshotTopics({ topics: ['alerts'] }, { topics: ['alerts', 'health'] }, state)).toEqual(['health']);
+    expect(snapshotTopics({ topics: ['deploys'] }, {}, state)).toEqual(['alerts', 'health']);
+    expect(snapshotTopics({ topics: ['alerts'] }, { topics: ['alerts', 'deploys'] }, state)).toEqual([]);
+  });
+
+  it('names every covered state topic when the restrictions change', () => {
+    expect(snapshotTopics({ topics: ['alerts', 'x'] }, { topics: ['alerts', 'x'], types: ['t'] }, state)).toEqual([
+      'alerts',
+    ]);
   });
 });

@@ -71,6 +71,11 @@ export type ClientOp =
       readonly sources?: readonly string[];
       readonly match?: readonly string[];
       readonly since?: string;
+      /**
+       * With `since`: state topics to snapshot at the head instead of replaying their missed events
+       * (the topics a filter change newly covers); the other topics resume from `since`.
+       */
+      readonly snapshot?: readonly string[];
       readonly batch?: number;
       readonly batchMs?: number;
     }

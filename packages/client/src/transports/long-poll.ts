@@ -9,6 +9,7 @@
  * transport reports the poll timeout as its heartbeat interval so the client's watchdog catches a
  * poll that hangs.
  */
+import { SNAPSHOT_TYPE } from '@livegate/protocol';
 import { LivegateError, errorFromHttp } from '../errors.js';
 import { asEnvelopes, asRecord, stringField } from './envelope.js';
 import type { Transport, TransportParams } from './transport.js';
@@ -28,6 +29,9 @@ export function createLongPollTransport(params: TransportParams): Transport {
   let done = false;
   let opened = false;
   let cursor = params.since;
+  // Asked for on every poll until their snapshots arrived: a poll that answers before its catch-up
+  // reached the head has skipped these topics' events, and the next one must snapshot them.
+  let snapshot = params.snapshot ?? [];
   let pause: ReturnType<typeof setTimeout> | undefined;
 
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -51,7 +55,7 @@ export function createLongPollTransport(params: TransportParams): Transport {
       const started = Date.now();
       let res: Response;
       try {
-        res = await fetchImpl(pollUrl(params.baseUrl, params.filter, cursor, timeout), init);
+        res = await fetchImpl(pollUrl(params.baseUrl, params.filter, cursor, timeout, snapshot), init);
       } catch (cause) {
         if (done) return;
         finish(
@@ -87,6 +91,11 @@ export function createLongPollTransport(params: TransportParams): Transport {
         opened = true;
         h.open({ connection: null, epoch: null, heartbeatMs: params.pollTimeoutSeconds * 1000 });
         if (done) return;
+      }
+      if (body.reset === true) snapshot = [];
+      else if (snapshot.length > 0) {
+        const got = new Set(events.filter((e) => e.type === SNAPSHOT_TYPE).map((e) => e.topic));
+        snapshot = snapshot.filter((t) => !got.has(t));
       }
       if (body.reset === true) {
         h.reset(stringField(body, 'resetReason') ?? 'reset');

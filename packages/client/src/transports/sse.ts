@@ -29,7 +29,7 @@ export function createSseTransport(params: TransportParams): Transport {
     );
   }
   const h = params.handlers;
-  const url = sseUrl(params.baseUrl, params.filter, params.since, params.token);
+  const url = sseUrl(params.baseUrl, params.filter, params.since, params.token, params.snapshot);
   const diagnosis = new AbortController();
   let done = false;
   let opened = false;

@@ -54,11 +54,24 @@ export function appendFilter(params: URLSearchParams, filter: SubscriptionFilter
   for (const selector of filter.match ?? []) params.append('match', selector);
 }
 
+/** Adds the resume id under `name`, and the state topics to snapshot instead of replaying (only with a resume id). */
+function appendResume(params: URLSearchParams, name: string, since: string | null, snapshot: readonly string[]): void {
+  if (since === null) return;
+  params.set(name, since);
+  if (snapshot.length > 0) params.set('snapshot', snapshot.join(','));
+}
+
 /** The SSE stream URL (`lastEventId` and `access_token` as query parameters: EventSource sets no headers). */
-export function sseUrl(base: URL, filter: SubscriptionFilter, since: string | null, token: string | null): string {
+export function sseUrl(
+  base: URL,
+  filter: SubscriptionFilter,
+  since: string | null,
+  token: string | null,
+  snapshot: readonly string[] = [],
+): string {
   const url = endpoint(base, SSE_PATH);
   appendFilter(url.searchParams, filter);
-  if (since !== null) url.searchParams.set('lastEventId', since);
+  appendResume(url.searchParams, 'lastEventId', since, snapshot);
   if (token !== null) url.searchParams.set('access_token', token);
   return url.href;
 }
@@ -72,10 +85,16 @@ export function wsUrl(base: URL, token: string | null): string {
 }
 
 /** A long-poll URL (the token travels in the Authorization header). */
-export function pollUrl(base: URL, filter: SubscriptionFilter, since: string | null, timeoutSeconds: number): string {
+export function pollUrl(
+  base: URL,
+  filter: SubscriptionFilter,
+  since: string | null,
+  timeoutSeconds: number,
+  snapshot: readonly string[] = [],
+): string {
   const url = endpoint(base, POLL_PATH);
   appendFilter(url.searchParams, filter);
-  if (since !== null) url.searchParams.set('since', since);
+  appendResume(url.searchParams, 'since', since, snapshot);
   url.searchParams.set('timeout', String(timeoutSeconds));
   return url.href;
 }

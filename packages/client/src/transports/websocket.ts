@@ -36,6 +36,7 @@ export function subscribeMessage(
   id: string,
   filter: SubscriptionFilter,
   since: string | null,
+  snapshot: readonly string[] = [],
 ): Record<string, unknown> {
   return {
     op: 'subscribe',
@@ -45,6 +46,7 @@ export function subscribeMessage(
     ...(filter.sources === undefined ? {} : { sources: filter.sources }),
     ...(filter.match === undefined ? {} : { match: filter.match }),
     ...(since === null ? {} : { since }),
+    ...(since === null || snapshot.length === 0 ? {} : { snapshot }),
   };
 }
 
@@ -131,7 +133,7 @@ export function createWebSocketTransport(params: TransportParams): Transport {
         };
         if (!handshaken) {
           handshaken = true;
-          send(subscribeMessage(initialRequest, params.filter, params.since));
+          send(subscribeMessage(initialRequest, params.filter, params.since, params.snapshot));
         }
         return;
       case 'subscribed': {
@@ -229,7 +231,7 @@ export function createWebSocketTransport(params: TransportParams): Transport {
 
   return {
     name: 'ws',
-    update(filter: SubscriptionFilter, since: string | null): Promise<void> {
+    update(filter: SubscriptionFilter, since: string | null, snapshot: readonly string[] = []): Promise<void> {
       if (done || !opened || active === null) {
         return Promise.reject(new LivegateError('connection_lost', 'the WebSocket is not open'));
       }
@@ -248,7 +250,7 @@ export function createWebSocketTransport(params: TransportParams): Transport {
           resolve,
           reject,
         };
-        send(subscribeMessage(change.requestId, filter, since));
+        send(subscribeMessage(change.requestId, filter, since, snapshot));
       });
     },
     close(): void {

@@ -895,6 +895,12 @@ describe('live filter changes', () => {
     await publishTicks(1);
     await until(`tick ${n - 1} (${w.timeline.join(' | ')})`, () => w.numbers('a').at(-1) === n - 1);
     expect(w.resets).toEqual([]);
+    if (add === 'health') {
+      // The added state topic starts from its snapshot, which follows the replayed events.
+      await until('the health snapshot', () => w.events.some((e) => e.topic === 'health' && e.type === 'snapshot'));
+      const seqs = w.events.map((e) => e.seq);
+      expect(seqs, 'delivered in server order').toEqual([...seqs].sort((x, y) => x - y));
+    }
     return [w.numbers('a'), n];
   }
 
@@ -906,13 +912,11 @@ describe('live filter changes', () => {
     },
   );
 
-  // KNOWN BUG (SDK): a change that asks for fresh snapshots (here: adding the state topic `health`)
-  // switches to the new stream at its snapshot position H and closes the old stream as soon as the
-  // new one answers; old-stream events at or below H still on their way are lost (WebSocket is not
-  // affected: one socket keeps the order). `it.fails` keeps the reproduction running; when the SDK
-  // is fixed it fails, and should become a plain `it`.
-  it.fails.each(['sse', 'poll'] as const)(
-    '%s: KNOWN BUG — a change that asks for fresh snapshots loses the events the lagging old stream still carried',
+  // A change that adds the state topic `health` resumes from the last delivered id and asks the
+  // server to snapshot `health` at the head (`snapshot=health` beside `lastEventId`), so the events
+  // the lagging old stream still carried come again on the new one.
+  it.each(['sse', 'poll'] as const)(
+    '%s: a change that adds a state topic resumes the others and snapshots it, losing nothing while the old stream lags',
     async (transport) => {
       const [delivered, published] = await changeWhileOldStreamLags(transport, 'health');
       expect(delivered).toEqual(Array.from({ length: published }, (_, i) => i));

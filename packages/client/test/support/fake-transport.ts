@@ -10,6 +10,7 @@ import type { LivegateEvent, SubscriptionFilter, TransportName } from '../../src
 interface PendingUpdate {
   readonly filter: SubscriptionFilter;
   readonly since: string | null;
+  readonly snapshot: readonly string[];
   readonly resolve: () => void;
   readonly reject: (error: LivegateError) => void;
 }
@@ -20,21 +21,26 @@ export class FakeConnection implements Transport {
   readonly params: TransportParams;
   closedByClient = false;
   readonly updates: PendingUpdate[] = [];
-  update?: (filter: SubscriptionFilter, since: string | null) => Promise<void>;
+  update?: (filter: SubscriptionFilter, since: string | null, snapshot?: readonly string[]) => Promise<void>;
 
   constructor(name: TransportName, params: TransportParams, canUpdate: boolean) {
     this.name = name;
     this.params = params;
     if (canUpdate) {
-      this.update = (filter, since) =>
+      this.update = (filter, since, snapshot = []) =>
         new Promise<void>((resolve, reject) => {
-          this.updates.push({ filter, since, resolve, reject });
+          this.updates.push({ filter, since, snapshot, resolve, reject });
         });
     }
   }
 
   get since(): string | null {
     return this.params.since;
+  }
+
+  /** State topics the attempt asked the server to snapshot beside `since`. */
+  get snapshot(): readonly string[] {
+    return this.params.snapshot ?? [];
   }
 
   get filter(): SubscriptionFilter {
