@@ -36,7 +36,12 @@ import {
   type FreshAlert,
   type GettableAlert,
 } from './gettable.js';
-import { parsePostableSilence, MAX_SILENCE_BODY_BYTES, type PostableSilence } from './postable-silence.js';
+import {
+  parsePostableSilence,
+  readSilenceId,
+  MAX_SILENCE_BODY_BYTES,
+  type PostableSilence,
+} from './postable-silence.js';
 import { parseAlertQuery, parseSilenceQuery, type AlertQuery } from './query.js';
 import { route, type RoutingConfig } from './route-tree.js';
 import { StatusCache } from './status-cache.js';
@@ -201,13 +206,8 @@ export class AlertmanagerApiSource implements Source {
       const silence = parsePostableSilence(request.body);
       const target = this.#silenceOwner(silence, (request.query ?? {}) as Record<string, unknown>);
       const answer = await this.#send(target, 'POST', '/api/v2/silences', silence);
-      let silenceID: unknown;
-      try {
-        silenceID = (JSON.parse(answer.text) as { silenceID?: unknown }).silenceID;
-      } catch {
-        silenceID = undefined;
-      }
-      if (typeof silenceID !== 'string')
+      const silenceID = readSilenceId(answer.text);
+      if (silenceID === undefined)
         throw new LivegateError('upstream_error', `alertmanager ${target} answered without a silenceID`);
       await this.#watcher!.refresh(target);
       return { silenceID };

@@ -5,8 +5,8 @@
  * relayed.
  */
 import { z } from 'zod';
-import { LABEL_NAME_PATTERN, MAX_LABEL_NAME_LENGTH, MAX_LABEL_VALUE_LENGTH } from '@livegate/protocol';
-import { fieldPath } from '../../core/field-path.js';
+import { MAX_LABEL_VALUE_LENGTH, parseRfc3339 } from '@livegate/protocol';
+import { labelName, parseSchema } from '../../config/validation.js';
 import { LivegateError } from '../../errors.js';
 
 /** Largest `POST /api/v2/silences` body, in bytes. */
@@ -18,17 +18,14 @@ export const MAX_SILENCE_COMMENT = 4096;
 /** Longest author. */
 export const MAX_SILENCE_AUTHOR = 256;
 
+// Passed on as written: Alertmanager reads it with the same grammar (`@livegate/protocol`'s parseRfc3339).
 const time = z
   .string()
   .max(64)
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 time such as 2026-12-01T04:00:00Z');
+  .refine((s) => parseRfc3339(s) !== undefined, 'must be an RFC 3339 time such as 2026-12-01T04:00:00Z');
 
 const matcher = z.strictObject({
-  name: z
-    .string()
-    .min(1)
-    .max(MAX_LABEL_NAME_LENGTH)
-    .regex(LABEL_NAME_PATTERN, 'must be a label name (letters, digits, _; not starting with a digit)'),
+  name: labelName(),
   value: z.string().max(MAX_LABEL_VALUE_LENGTH),
   isRegex: z.boolean(),
   isEqual: z.boolean().optional(),
@@ -47,11 +44,29 @@ export const PostableSilenceSchema = z.strictObject({
 /** A validated postable silence. */
 export type PostableSilence = z.infer<typeof PostableSilenceSchema>;
 
+/** Alertmanager's answer to `POST /api/v2/silences`. */
+const PostSilenceAnswerSchema = z.object({ silenceID: z.string().min(1) });
+
+/**
+ * Reads the `silenceID` of Alertmanager's answer to `POST /api/v2/silences` (its text).
+ *
+ * @returns the id, or `undefined` when the answer is not JSON with a non-empty `silenceID`.
+ */
+export function readSilenceId(answerText: string): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(answerText);
+  } catch {
+    return undefined;
+  }
+  const parsed = parseSchema(PostSilenceAnswerSchema, json);
+  return parsed.ok ? parsed.value.silenceID : undefined;
+}
+
 /** Validates a request body; throws `invalid_body` naming the first wrong field (e.g. `matchers[0].name`). */
 export function parsePostableSilence(body: unknown): PostableSilence {
-  const parsed = PostableSilenceSchema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = fieldPath(issue.path);
-  throw new LivegateError('invalid_body', `${field}: ${issue.message}`, { field });
+  const parsed = parseSchema(PostableSilenceSchema, body);
+  if (parsed.ok) return parsed.value;
+  const field = parsed.error.field === '' ? 'body' : parsed.error.field;
+  throw new LivegateError('invalid_body', `${field}: ${parsed.error.message}`, { field });
 }

@@ -7,23 +7,18 @@
  * ignored, so newer Alertmanager versions keep working. Times are normalised to UTC RFC 3339 with
  * milliseconds (Alertmanager may answer with an offset such as `+02:00`).
  */
+import { z } from 'zod';
 import type { Labels } from '../../core/event.js';
 import type { SilenceMatcher, SilenceState, SuppressionState } from '../alerts/alert-model.js';
 import {
-  fail,
-  fieldPath,
-  parseWith,
-  readArray,
-  readBoolean,
-  readEnum,
-  readObject,
-  readString,
-  readStringArray,
-  readStringMap,
-  readTime,
+  booleanOr,
+  parseSchema,
+  stringList,
+  stringMap,
+  stringOr,
+  utcTime,
   type ParseResult,
 } from '../../config/validation.js';
-import { formatTime } from '@livegate/protocol';
 
 /** One alert from `GET /api/v2/alerts`. */
 export interface AmAlert {
@@ -56,78 +51,61 @@ export interface AmSilence {
   readonly status: { readonly state: SilenceState };
 }
 
-const SUPPRESSION_STATES: readonly SuppressionState[] = ['active', 'suppressed', 'unprocessed'];
-const SILENCE_STATES: readonly SilenceState[] = ['active', 'pending', 'expired'];
+const SUPPRESSION_STATES = ['active', 'suppressed', 'unprocessed'] as const satisfies readonly SuppressionState[];
+const SILENCE_STATES = ['active', 'pending', 'expired'] as const satisfies readonly SilenceState[];
 
-function readIsoTime(value: unknown, field: string): string {
-  return formatTime(readTime(value, field));
-}
+const nonEmptyString = z.string().min(1);
 
-function readAmAlert(value: unknown, at: string): AmAlert {
-  const obj = readObject(value, at);
-  const fingerprint = readString(obj['fingerprint'], fieldPath(at, 'fingerprint'));
-  if (fingerprint === '') fail(fieldPath(at, 'fingerprint'), 'must not be empty');
-  const statusAt = fieldPath(at, 'status');
-  const status = readObject(obj['status'], statusAt);
-  const receiversAt = fieldPath(at, 'receivers');
-  const receivers =
-    obj['receivers'] === undefined || obj['receivers'] === null ? [] : readArray(obj['receivers'], receiversAt);
-  return {
-    fingerprint,
-    labels: readStringMap(obj['labels'], fieldPath(at, 'labels')),
-    annotations: readStringMap(obj['annotations'], fieldPath(at, 'annotations'), { optional: true }),
-    startsAt: readIsoTime(obj['startsAt'], fieldPath(at, 'startsAt')),
-    endsAt: readIsoTime(obj['endsAt'], fieldPath(at, 'endsAt')),
-    updatedAt: readIsoTime(obj['updatedAt'], fieldPath(at, 'updatedAt')),
-    generatorURL: readString(obj['generatorURL'], fieldPath(at, 'generatorURL'), ''),
-    status: {
-      state: readEnum(status['state'], fieldPath(statusAt, 'state'), SUPPRESSION_STATES),
-      silencedBy: readStringArray(status['silencedBy'], fieldPath(statusAt, 'silencedBy')),
-      inhibitedBy: readStringArray(status['inhibitedBy'], fieldPath(statusAt, 'inhibitedBy')),
-    },
-    receivers: receivers.map((r, i) => {
-      const rAt = fieldPath(receiversAt, i);
-      return readString(readObject(r, rAt)['name'], fieldPath(rAt, 'name'));
-    }),
-  };
-}
+const gettableAlert = z.object({
+  fingerprint: nonEmptyString,
+  labels: stringMap(),
+  annotations: stringMap({ optional: true }),
+  startsAt: utcTime,
+  endsAt: utcTime,
+  updatedAt: utcTime,
+  generatorURL: stringOr(''),
+  status: z.object({
+    state: z.enum(SUPPRESSION_STATES),
+    silencedBy: stringList,
+    inhibitedBy: stringList,
+  }),
+  receivers: z
+    .array(z.object({ name: z.string() }))
+    .nullish()
+    .transform((list) => (list ?? []).map((r) => r.name)),
+});
 
-function readMatcher(value: unknown, at: string): SilenceMatcher {
-  const obj = readObject(value, at);
-  return {
-    name: readString(obj['name'], fieldPath(at, 'name')),
-    value: readString(obj['value'], fieldPath(at, 'value')),
-    isRegex: readBoolean(obj['isRegex'], fieldPath(at, 'isRegex')),
-    // Added in Alertmanager 0.22; older versions only have positive matchers.
-    isEqual: readBoolean(obj['isEqual'], fieldPath(at, 'isEqual'), true),
-  };
-}
+const silenceMatcher = z.object({
+  name: z.string(),
+  value: z.string(),
+  isRegex: z.boolean(),
+  // Added in Alertmanager 0.22; older versions only have positive matchers.
+  isEqual: booleanOr(true),
+});
 
-function readAmSilence(value: unknown, at: string): AmSilence {
-  const obj = readObject(value, at);
-  const id = readString(obj['id'], fieldPath(at, 'id'));
-  if (id === '') fail(fieldPath(at, 'id'), 'must not be empty');
-  const matchersAt = fieldPath(at, 'matchers');
-  const statusAt = fieldPath(at, 'status');
-  const status = readObject(obj['status'], statusAt);
-  return {
-    id,
-    matchers: readArray(obj['matchers'], matchersAt).map((m, i) => readMatcher(m, fieldPath(matchersAt, i))),
-    startsAt: readIsoTime(obj['startsAt'], fieldPath(at, 'startsAt')),
-    endsAt: readIsoTime(obj['endsAt'], fieldPath(at, 'endsAt')),
-    updatedAt: readIsoTime(obj['updatedAt'], fieldPath(at, 'updatedAt')),
-    createdBy: readString(obj['createdBy'], fieldPath(at, 'createdBy'), ''),
-    comment: readString(obj['comment'], fieldPath(at, 'comment'), ''),
-    status: { state: readEnum(status['state'], fieldPath(statusAt, 'state'), SILENCE_STATES) },
-  };
-}
+const gettableSilence = z.object({
+  id: nonEmptyString,
+  matchers: z.array(silenceMatcher),
+  startsAt: utcTime,
+  endsAt: utcTime,
+  updatedAt: utcTime,
+  createdBy: stringOr(''),
+  comment: stringOr(''),
+  status: z.object({ state: z.enum(SILENCE_STATES) }),
+});
 
-/** Checks a decoded `GET /api/v2/alerts` answer. */
+/** Schema of a `GET /api/v2/alerts` answer (`gettableAlerts`). */
+export const GettableAlertsSchema: z.ZodType<AmAlert[]> = z.array(gettableAlert);
+
+/** Schema of a `GET /api/v2/silences` answer (`gettableSilences`). */
+export const GettableSilencesSchema: z.ZodType<AmSilence[]> = z.array(gettableSilence);
+
+/** Checks a decoded `GET /api/v2/alerts` answer; an error names the field, e.g. `[2].status.state`. */
 export function parseGettableAlerts(json: unknown): ParseResult<AmAlert[]> {
-  return parseWith(() => readArray(json, '').map((a, i) => readAmAlert(a, fieldPath('', i))));
+  return parseSchema(GettableAlertsSchema, json);
 }
 
-/** Checks a decoded `GET /api/v2/silences` answer. */
+/** Checks a decoded `GET /api/v2/silences` answer; an error names the field, e.g. `[0].matchers[1].isRegex`. */
 export function parseGettableSilences(json: unknown): ParseResult<AmSilence[]> {
-  return parseWith(() => readArray(json, '').map((s, i) => readAmSilence(s, fieldPath('', i))));
+  return parseSchema(GettableSilencesSchema, json);
 }

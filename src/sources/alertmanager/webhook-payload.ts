@@ -5,20 +5,9 @@
  * Alertmanager writes Go's zero time `0001-01-01T00:00:00Z` as `endsAt` of firing alerts; it is
  * kept as `0001-01-01T00:00:00.000Z` (times are normalised to UTC with milliseconds).
  */
+import { z } from 'zod';
 import type { Labels } from '../../core/event.js';
-import {
-  fail,
-  fieldPath,
-  parseWith,
-  readArray,
-  readEnum,
-  readObject,
-  readString,
-  readStringMap,
-  readTime,
-  type ParseResult,
-} from '../../config/validation.js';
-import { formatTime } from '@livegate/protocol';
+import { parseSchema, stringMap, stringOr, utcTime, type ParseResult } from '../../config/validation.js';
 
 /** The only payload version this parser accepts. */
 export const WEBHOOK_VERSION = '4';
@@ -58,54 +47,47 @@ export interface WebhookPayload {
   readonly alerts: readonly WebhookAlert[];
 }
 
-const STATUSES: readonly WebhookStatus[] = ['firing', 'resolved'];
+const STATUSES = ['firing', 'resolved'] as const satisfies readonly WebhookStatus[];
 
-function readWebhookAlert(value: unknown, at: string): WebhookAlert {
-  const obj = readObject(value, at);
-  return {
-    status: readEnum(obj['status'], fieldPath(at, 'status'), STATUSES),
-    labels: readStringMap(obj['labels'], fieldPath(at, 'labels')),
-    annotations: readStringMap(obj['annotations'], fieldPath(at, 'annotations'), { optional: true }),
-    startsAt: formatTime(readTime(obj['startsAt'], fieldPath(at, 'startsAt'))),
-    endsAt: formatTime(readTime(obj['endsAt'], fieldPath(at, 'endsAt'))),
-    generatorURL: readString(obj['generatorURL'], fieldPath(at, 'generatorURL'), ''),
-    fingerprint: readString(obj['fingerprint'], fieldPath(at, 'fingerprint'), ''),
-  };
-}
+const webhookAlert = z.object({
+  status: z.enum(STATUSES),
+  labels: stringMap(),
+  annotations: stringMap({ optional: true }),
+  startsAt: utcTime,
+  endsAt: utcTime,
+  generatorURL: stringOr(''),
+  fingerprint: stringOr(''),
+});
+
+const NON_NEGATIVE_INTEGER = 'must be a non-negative integer';
+
+/** Schema of a webhook body, version 4; `version` comes first so that it is the error reported first. */
+export const WebhookPayloadSchema: z.ZodType<WebhookPayload> = z.object({
+  version: z.literal(WEBHOOK_VERSION, {
+    error: (issue) =>
+      `unsupported webhook payload version ${JSON.stringify(issue.input ?? null)}; expected "${WEBHOOK_VERSION}"`,
+  }),
+  groupKey: z.string(),
+  truncatedAlerts: z
+    .number({ error: NON_NEGATIVE_INTEGER })
+    .refine((n) => Number.isInteger(n) && n >= 0, NON_NEGATIVE_INTEGER)
+    .nullish()
+    .transform((n) => n ?? 0),
+  status: z.enum(STATUSES),
+  receiver: z.string(),
+  groupLabels: stringMap({ optional: true }),
+  commonLabels: stringMap({ optional: true }),
+  commonAnnotations: stringMap({ optional: true }),
+  externalURL: stringOr(''),
+  alerts: z.array(webhookAlert).max(MAX_WEBHOOK_ALERTS),
+});
 
 /**
- * Parses a decoded webhook body.
+ * Parses a decoded webhook body. Unknown fields are ignored.
  *
  * @returns the payload, or the first error with its field, e.g.
  *   `{ field: 'version', message: 'unsupported webhook payload version "3"; expected "4"' }`.
  */
 export function parseWebhookPayload(body: unknown): ParseResult<WebhookPayload> {
-  return parseWith(() => {
-    const obj = readObject(body, '');
-    const version = obj['version'];
-    if (version !== WEBHOOK_VERSION) {
-      fail(
-        'version',
-        `unsupported webhook payload version ${JSON.stringify(version ?? null)}; expected "${WEBHOOK_VERSION}"`,
-      );
-    }
-    const truncated = obj['truncatedAlerts'] ?? 0;
-    if (typeof truncated !== 'number' || !Number.isInteger(truncated) || truncated < 0) {
-      fail('truncatedAlerts', 'must be a non-negative integer');
-    }
-    return {
-      version: WEBHOOK_VERSION,
-      groupKey: readString(obj['groupKey'], 'groupKey'),
-      truncatedAlerts: truncated,
-      status: readEnum(obj['status'], 'status', STATUSES),
-      receiver: readString(obj['receiver'], 'receiver'),
-      groupLabels: readStringMap(obj['groupLabels'], 'groupLabels', { optional: true }),
-      commonLabels: readStringMap(obj['commonLabels'], 'commonLabels', { optional: true }),
-      commonAnnotations: readStringMap(obj['commonAnnotations'], 'commonAnnotations', { optional: true }),
-      externalURL: readString(obj['externalURL'], 'externalURL', ''),
-      alerts: readArray(obj['alerts'], 'alerts', MAX_WEBHOOK_ALERTS).map((a, i) =>
-        readWebhookAlert(a, fieldPath('alerts', i)),
-      ),
-    };
-  });
+  return parseSchema(WebhookPayloadSchema, body);
 }

@@ -116,6 +116,12 @@ describe('postable silence', () => {
     [{ ...good, createdBy: '' }, 'createdBy'],
     [{ ...good, createdBy: 'x'.repeat(257) }, 'createdBy'],
     [{ ...good, startsAt: 5 }, 'startsAt'],
+    // Date.parse accepts these; the RFC 3339 grammar of @livegate/protocol does not.
+    [{ ...good, startsAt: '2026-02-30T00:00:00Z' }, 'startsAt'],
+    [{ ...good, endsAt: '2026-12-01' }, 'endsAt'],
+    [{ ...good, matchers: [{ name: '1a', value: 'v', isRegex: false }] }, 'matchers[0].name'],
+    [{ ...good, extra: 1 }, 'body'],
+    [[], 'body'],
   ])('refuses a body naming %#', (body, field) => {
     try {
       parsePostableSilence(body);
