@@ -8,17 +8,8 @@
  *   `[{ name: prod, url: https://am.example:9093, intervalMs: 5000, auth: {…}, tls: {…} }]`;
  * - the short text form for env and flags: `prod=http://am-a:9093,dr=http://am-b:9093`.
  */
-import {
-  fail,
-  fieldPath,
-  isPlainObject,
-  parseWith,
-  readArray,
-  readBoolean,
-  readObject,
-  readString,
-  type ParseResult,
-} from './validation.js';
+import { z } from 'zod';
+import { closedObject, isPlainObject, parseSchema, type ParseResult } from './validation.js';
 
 /** Credentials sent with every request to one Alertmanager. Exactly one kind may be set. */
 export interface AlertmanagerAuth {
@@ -77,118 +68,115 @@ export const ALERTMANAGER_TARGET_DEFAULTS = {
 /** Names: used in event sources, health components and the webhook's `?alertmanager=` parameter. */
 export const ALERTMANAGER_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
-const TARGET_KEYS = ['name', 'url', 'intervalMs', 'timeoutMs', 'externalUrl', 'auth', 'tls'];
-const AUTH_KEYS = ['bearerToken', 'bearerTokenFile', 'username', 'password', 'passwordFile'];
-const TLS_KEYS = ['caFile', 'insecureSkipVerify'];
+const NAME_RULE = "1–63 letters, digits, '_', '.', '-', starting with a letter or digit";
 
-function refuseUnknownKeys(obj: Record<string, unknown>, at: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) fail(fieldPath(at, key), `unknown field; allowed: ${allowed.join(', ')}`);
-  }
+/** A string that is not blank. */
+const nonBlank = z.string().refine((text) => text.trim() !== '', 'must not be empty');
+
+/** An integer from `min` to `max`. */
+function intIn(min: number, max: number) {
+  return z
+    .number({ error: `must be an integer from ${min} to ${max}` })
+    .int({ error: `must be an integer from ${min} to ${max}` })
+    .min(min, { error: (issue) => `${String(issue.input)} is out of range; allowed: ${min} to ${max}` })
+    .max(max, { error: (issue) => `${String(issue.input)} is out of range; allowed: ${min} to ${max}` });
 }
 
-function readInt(value: unknown, at: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) fail(at, `must be an integer from ${min} to ${max}`);
-  if (value < min || value > max) fail(at, `${value} is out of range; allowed: ${min} to ${max}`);
-  return value;
-}
-
-function readNonEmpty(value: unknown, at: string): string {
-  const text = readString(value, at);
-  if (text.trim() === '') fail(at, 'must not be empty');
-  return text;
-}
-
-/** An http(s) base URL without credentials, query or fragment; returned without a trailing slash. */
-function readBaseUrl(value: unknown, at: string): string {
-  const text = readNonEmpty(value, at);
+/** An http(s) base URL without credentials, query or fragment; given back without a trailing slash. */
+const baseUrl = nonBlank.transform((text, ctx) => {
+  const refuse = (message: string): typeof z.NEVER => {
+    ctx.issues.push({ code: 'custom', input: text, message });
+    return z.NEVER;
+  };
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    fail(at, `${JSON.stringify(text.slice(0, 100))} is not a URL; use e.g. http://alertmanager:9093`);
+    return refuse(`${JSON.stringify(text.slice(0, 100))} is not a URL; use e.g. http://alertmanager:9093`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    fail(at, `must be an http:// or https:// URL (got ${url.protocol})`);
+    return refuse(`must be an http:// or https:// URL (got ${url.protocol})`);
   if (url.username !== '' || url.password !== '')
-    fail(at, 'must not contain credentials; use auth.username and auth.password');
-  if (url.search !== '' || url.hash !== '') fail(at, 'must not contain a query or fragment');
+    return refuse('must not contain credentials; use auth.username and auth.password');
+  if (url.search !== '' || url.hash !== '') return refuse('must not contain a query or fragment');
   return url.href.replace(/\/+$/, '');
+});
+
+/** Leaves out keys whose value is `undefined` (an optional field given as `null` or not at all). */
+function defined<T extends object>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
 
-function readAuth(value: unknown, at: string): AlertmanagerAuth {
-  const obj = readObject(value, at);
-  refuseUnknownKeys(obj, at, AUTH_KEYS);
-  const auth: Record<string, string> = {};
-  for (const key of AUTH_KEYS)
-    if (obj[key] !== undefined && obj[key] !== null) auth[key] = readNonEmpty(obj[key], fieldPath(at, key));
-  const bearer = auth['bearerToken'] !== undefined || auth['bearerTokenFile'] !== undefined;
-  const basic = auth['username'] !== undefined || auth['password'] !== undefined || auth['passwordFile'] !== undefined;
-  if (auth['bearerToken'] !== undefined && auth['bearerTokenFile'] !== undefined)
-    fail(fieldPath(at, 'bearerTokenFile'), 'set either bearerToken or bearerTokenFile, not both');
-  if (bearer && basic) fail(at, 'set either a bearer token or basic auth (username and password), not both');
-  if (basic) {
-    if (auth['username'] === undefined) fail(fieldPath(at, 'username'), 'is required with password or passwordFile');
-    if (auth['password'] === undefined && auth['passwordFile'] === undefined)
-      fail(fieldPath(at, 'password'), 'is required with username (or give passwordFile)');
-    if (auth['password'] !== undefined && auth['passwordFile'] !== undefined)
-      fail(fieldPath(at, 'passwordFile'), 'set either password or passwordFile, not both');
-  }
-  if (!bearer && !basic) fail(at, 'must set bearerToken, bearerTokenFile, or username with password/passwordFile');
-  return auth;
-}
-
-function readTls(value: unknown, at: string): AlertmanagerTls {
-  const obj = readObject(value, at);
-  refuseUnknownKeys(obj, at, TLS_KEYS);
-  const tls: { caFile?: string; insecureSkipVerify?: boolean } = {};
-  if (obj['caFile'] !== undefined && obj['caFile'] !== null)
-    tls.caFile = readNonEmpty(obj['caFile'], fieldPath(at, 'caFile'));
-  if (obj['insecureSkipVerify'] !== undefined && obj['insecureSkipVerify'] !== null) {
-    tls.insecureSkipVerify = readBoolean(obj['insecureSkipVerify'], fieldPath(at, 'insecureSkipVerify'));
-  }
-  return tls;
-}
-
-function readTarget(value: unknown, at: string): AlertmanagerTarget {
-  const obj = readObject(value, at);
-  refuseUnknownKeys(obj, at, TARGET_KEYS);
-  const nameAt = fieldPath(at, 'name');
-  const name = readNonEmpty(obj['name'], nameAt);
-  if (!ALERTMANAGER_NAME_PATTERN.test(name)) {
-    fail(
-      nameAt,
-      `${JSON.stringify(name.slice(0, 80))} is not a valid name: 1–63 letters, digits, '_', '.', '-', starting with a letter or digit`,
-    );
-  }
-  const url = readBaseUrl(obj['url'], fieldPath(at, 'url'));
-  const d = ALERTMANAGER_TARGET_DEFAULTS;
-  const intervalMs =
-    obj['intervalMs'] === undefined || obj['intervalMs'] === null
-      ? d.intervalMs
-      : readInt(obj['intervalMs'], fieldPath(at, 'intervalMs'), d.minIntervalMs, d.maxIntervalMs);
-  const timeoutMs =
-    obj['timeoutMs'] === undefined || obj['timeoutMs'] === null
-      ? Math.min(intervalMs, d.maxTimeoutMs)
-      : readInt(obj['timeoutMs'], fieldPath(at, 'timeoutMs'), d.minTimeoutMs, 60_000);
-  const target: { -readonly [K in keyof AlertmanagerTarget]: AlertmanagerTarget[K] } = {
-    name,
-    url,
-    intervalMs,
-    timeoutMs,
+const authSchema = closedObject({
+  bearerToken: nonBlank.nullish(),
+  bearerTokenFile: nonBlank.nullish(),
+  username: nonBlank.nullish(),
+  password: nonBlank.nullish(),
+  passwordFile: nonBlank.nullish(),
+}).transform((raw, ctx): AlertmanagerAuth => {
+  const auth = defined({
+    bearerToken: raw.bearerToken ?? undefined,
+    bearerTokenFile: raw.bearerTokenFile ?? undefined,
+    username: raw.username ?? undefined,
+    password: raw.password ?? undefined,
+    passwordFile: raw.passwordFile ?? undefined,
+  });
+  const refuse = (path: string[], message: string): typeof z.NEVER => {
+    ctx.issues.push({ code: 'custom', input: raw, path, message });
+    return z.NEVER;
   };
-  if (obj['externalUrl'] !== undefined && obj['externalUrl'] !== null)
-    target.externalUrl = readBaseUrl(obj['externalUrl'], fieldPath(at, 'externalUrl'));
-  if (obj['auth'] !== undefined && obj['auth'] !== null) target.auth = readAuth(obj['auth'], fieldPath(at, 'auth'));
-  if (obj['tls'] !== undefined && obj['tls'] !== null) {
-    target.tls = readTls(obj['tls'], fieldPath(at, 'tls'));
-    if (!url.startsWith('https:')) fail(fieldPath(at, 'tls'), 'applies only to an https:// url');
+  const bearer = auth.bearerToken !== undefined || auth.bearerTokenFile !== undefined;
+  const basic = auth.username !== undefined || auth.password !== undefined || auth.passwordFile !== undefined;
+  if (auth.bearerToken !== undefined && auth.bearerTokenFile !== undefined)
+    return refuse(['bearerTokenFile'], 'set either bearerToken or bearerTokenFile, not both');
+  if (bearer && basic) return refuse([], 'set either a bearer token or basic auth (username and password), not both');
+  if (basic) {
+    if (auth.username === undefined) return refuse(['username'], 'is required with password or passwordFile');
+    if (auth.password === undefined && auth.passwordFile === undefined)
+      return refuse(['password'], 'is required with username (or give passwordFile)');
+    if (auth.password !== undefined && auth.passwordFile !== undefined)
+      return refuse(['passwordFile'], 'set either password or passwordFile, not both');
   }
-  return target;
-}
+  if (!bearer && !basic)
+    return refuse([], 'must set bearerToken, bearerTokenFile, or username with password/passwordFile');
+  return auth;
+});
+
+const tlsSchema = closedObject({ caFile: nonBlank.nullish(), insecureSkipVerify: z.boolean().nullish() }).transform(
+  (raw): AlertmanagerTls =>
+    defined({ caFile: raw.caFile ?? undefined, insecureSkipVerify: raw.insecureSkipVerify ?? undefined }),
+);
+
+const targetSchema = closedObject({
+  name: nonBlank.refine((name) => ALERTMANAGER_NAME_PATTERN.test(name), {
+    error: (issue) => `${JSON.stringify(String(issue.input).slice(0, 80))} is not a valid name: ${NAME_RULE}`,
+  }),
+  url: baseUrl,
+  intervalMs: intIn(ALERTMANAGER_TARGET_DEFAULTS.minIntervalMs, ALERTMANAGER_TARGET_DEFAULTS.maxIntervalMs).nullish(),
+  timeoutMs: intIn(ALERTMANAGER_TARGET_DEFAULTS.minTimeoutMs, 60_000).nullish(),
+  externalUrl: baseUrl.nullish(),
+  auth: authSchema.nullish(),
+  tls: tlsSchema.nullish(),
+}).transform((raw, ctx): AlertmanagerTarget => {
+  const d = ALERTMANAGER_TARGET_DEFAULTS;
+  const intervalMs = raw.intervalMs ?? d.intervalMs;
+  if (raw.tls != null && !raw.url.startsWith('https:')) {
+    ctx.issues.push({ code: 'custom', input: raw, path: ['tls'], message: 'applies only to an https:// url' });
+    return z.NEVER;
+  }
+  return defined({
+    name: raw.name,
+    url: raw.url,
+    intervalMs,
+    timeoutMs: raw.timeoutMs ?? Math.min(intervalMs, d.maxTimeoutMs),
+    externalUrl: raw.externalUrl ?? undefined,
+    auth: raw.auth ?? undefined,
+    tls: raw.tls ?? undefined,
+  });
+});
 
 /** `prod=http://a:9093,dr=http://b:9093` into objects; anything starting with `[` or `{` is JSON. */
-function fromText(text: string, root: string): unknown {
+function fromText(text: string, ctx: z.RefinementCtx): unknown {
   const trimmed = text.trim();
   if (trimmed === '') return [];
   if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
@@ -196,20 +184,54 @@ function fromText(text: string, root: string): unknown {
     try {
       parsed = JSON.parse(trimmed);
     } catch (err) {
-      fail(root, `is not valid JSON: ${(err as Error).message}`);
+      ctx.addIssue({ code: 'custom', input: text, message: `is not valid JSON: ${(err as Error).message}` });
+      return z.NEVER;
     }
     return isPlainObject(parsed) ? [parsed] : parsed;
   }
-  return trimmed.split(',').map((pair, i) => {
+  const pairs = trimmed.split(',');
+  const list: { name: string; url: string }[] = [];
+  for (const [i, pair] of pairs.entries()) {
     const eq = pair.indexOf('=');
-    if (eq <= 0)
-      fail(
-        fieldPath(root, i),
-        `${JSON.stringify(pair.trim().slice(0, 80))} is not name=url; write e.g. prod=http://alertmanager:9093`,
-      );
-    return { name: pair.slice(0, eq).trim(), url: pair.slice(eq + 1).trim() };
-  });
+    if (eq <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        input: text,
+        path: [i],
+        message: `${JSON.stringify(pair.trim().slice(0, 80))} is not name=url; write e.g. prod=http://alertmanager:9093`,
+      });
+      return z.NEVER;
+    }
+    list.push({ name: pair.slice(0, eq).trim(), url: pair.slice(eq + 1).trim() });
+  }
+  return list;
 }
+
+/**
+ * Schema of the `alertmanagers` setting: a list of entries, or its text form (env, flags), with
+ * defaults applied and names unique.
+ */
+export const AlertmanagerTargetsSchema = z.preprocess(
+  (value, ctx) => (typeof value === 'string' ? fromText(value, ctx) : value),
+  z
+    .array(targetSchema, {
+      error: 'must be a list of {name, url, …} entries (or name=url,… in env and flags)',
+    })
+    .max(ALERTMANAGER_TARGET_DEFAULTS.maxTargets)
+    .superRefine((targets, ctx) => {
+      const seen = new Set<string>();
+      targets.forEach((t, i) => {
+        if (seen.has(t.name))
+          ctx.addIssue({
+            code: 'custom',
+            input: t.name,
+            path: [i, 'name'],
+            message: `${JSON.stringify(t.name)} is used twice; names must be unique`,
+          });
+        seen.add(t.name);
+      });
+    }),
+);
 
 /**
  * Validates the `alertmanagers` setting and applies defaults. `value` is a list of objects, or a
@@ -217,17 +239,5 @@ function fromText(text: string, root: string): unknown {
  * `alertmanagers[1].auth.password`.
  */
 export function parseAlertmanagerTargets(value: unknown, root = 'alertmanagers'): ParseResult<AlertmanagerTarget[]> {
-  return parseWith(() => {
-    const list = typeof value === 'string' ? fromText(value, root) : value;
-    if (!Array.isArray(list)) fail(root, 'must be a list of {name, url, …} entries (or name=url,… in env and flags)');
-    const items = readArray(list, root, ALERTMANAGER_TARGET_DEFAULTS.maxTargets);
-    const targets = items.map((item, i) => readTarget(item, fieldPath(root, i)));
-    const seen = new Set<string>();
-    targets.forEach((t, i) => {
-      if (seen.has(t.name))
-        fail(fieldPath(fieldPath(root, i), 'name'), `${JSON.stringify(t.name)} is used twice; names must be unique`);
-      seen.add(t.name);
-    });
-    return targets;
-  });
+  return parseSchema(AlertmanagerTargetsSchema, value, root);
 }
