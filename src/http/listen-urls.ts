@@ -10,8 +10,9 @@ export function listenUrls(
   host: string,
   port: number,
   interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+  scheme: 'http' | 'https' = 'http',
 ): string[] {
-  const format = (address: string): string => `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const format = (address: string): string => `${scheme}://${address.includes(':') ? `[${address}]` : address}:${port}`;
   const wildcardV4 = host === '0.0.0.0';
   const wildcardV6 = host === '::';
   if (!wildcardV4 && !wildcardV6) return [format(host)];

@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -49,6 +49,7 @@ import { registerConnectionRoutes } from './routes/connections.js';
 import { registerProbeRoutes } from './routes/probes.js';
 import { registerPublishRoute } from './routes/publish.js';
 import { installSecurityHeaders } from './security-headers.js';
+import { readTlsFiles, reloadTlsOnSighup, type SecureContextTarget } from './tls.js';
 
 /** Options of {@link startLivegate}. */
 export interface LivegateOptions {
@@ -225,10 +226,19 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
 
   // Fastify gets no logger: it would make a child logger per request (held for the life of every SSE
   // stream, ~1 KB each) to log requests we do not want logged; our handlers log through `log`.
-  const app: FastifyInstance = Fastify({
+  const tlsFiles = config.tls.certFile === '' ? null : { certFile: config.tls.certFile, keyFile: config.tls.keyFile };
+  // With TLS: HTTP/2 (many event streams share one connection, past browsers' six per host), with
+  // HTTP/1.1 still accepted on the same port (WebSocket upgrades, older clients).
+  const transportOptions =
+    tlsFiles === null
+      ? { forceCloseConnections: true as const }
+      : { http2: true as const, https: { allowHTTP1: true, ...readTlsFiles(tlsFiles) }, forceCloseConnections: false };
+  // One instance type whatever the protocol: handlers use what HTTP/1.1 and HTTP/2 requests share
+  // (headers, addresses, the reply); the SSE writer, which writes raw frames, tells them apart.
+  const app = (Fastify as unknown as (options: object) => FastifyInstance)({
     logger: false,
     bodyLimit: config.publish.maxBodyBytes,
-    forceCloseConnections: true,
+    ...transportOptions,
     // Path parameters up to 256 characters (Fastify's default is 100): console topic names may have 128.
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
@@ -243,7 +253,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     },
     // Fastify's default handler answers malformed HTTP with a body of its own shape (and a listener
     // added to `server` runs after it, on a socket it already destroyed); this one answers ours.
-    clientErrorHandler: (err, socket) => {
+    clientErrorHandler: (err: Error, socket: Socket) => {
       log.debug({ err: err.message }, 'client error');
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ECONNRESET' || socket.destroyed) return;
@@ -265,7 +275,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   });
   sockets.attach(app.server);
   installErrorHandling(app, config.limits.retryAfterSeconds, log);
-  installSecurityHeaders(app, false);
+  installSecurityHeaders(app, tlsFiles !== null);
   installAccessControl(app, {
     gate,
     clientIp: (request) => clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']),
@@ -384,9 +394,13 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   app.server.on('error', (err) => taskFailed('accept', err));
   const address = app.server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  const scheme = tlsFiles === null ? 'http' : 'https';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   // Every address it answers on, so an operator sees at once whether it is reachable from elsewhere.
-  const urls = listenUrls(config.host, address.port);
+  const urls = listenUrls(config.host, address.port, undefined, scheme);
+  // A renewed certificate is read on SIGHUP, without a restart; open connections keep theirs.
+  const stopTlsReload =
+    tlsFiles === null ? () => {} : reloadTlsOnSighup(app.server as unknown as SecureContextTarget, tlsFiles, log);
   log.info(
     {
       url,
@@ -406,6 +420,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       shuttingDown = true;
+      stopTlsReload();
       log.info({ connections: hub.sessionCount }, 'shutting down');
       app.server.close();
       for (const source of [...sources].reverse()) {

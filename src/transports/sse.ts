@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
+import type { Http2ServerResponse } from 'node:http2';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizeFilter, type Principal } from '../core/principal.js';
 import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
@@ -23,13 +25,14 @@ export class SseWriter implements TransportWriter {
 
   /**
    * @param res the response, used to end it.
-   * @param socket its socket: the stream is close-delimited (no chunked encoding), so frames are
-   *   written to the socket directly — one write per flush instead of Node's chunk header, data and
-   *   CRLF writev plus its next-tick cork per write.
+   * @param socket where frames go. HTTP/1.1: its socket — the stream is close-delimited (no chunked
+   *   encoding), so frames are written to the socket directly, one write per flush instead of Node's
+   *   chunk header, data and CRLF writev plus its next-tick cork per write. HTTP/2: the response's
+   *   stream (DATA frames; many event streams share one connection).
    */
   constructor(
-    private readonly res: ServerResponse,
-    private readonly socket: Socket,
+    private readonly res: { end(): void; readonly writableEnded: boolean },
+    private readonly socket: Duplex,
     private readonly named: boolean,
     private readonly retryMs: number,
   ) {}
@@ -101,13 +104,20 @@ export function openSseStream(
   init: SseStreamInit,
 ): Session {
   if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
-  const res = reply.raw;
-  // A request pipelined behind another on the same connection has no socket yet: its answer waits
-  // for the one before it. A stream must be the last request of its connection.
-  if (res.socket === null || res.socket !== request.raw.socket) {
-    throw new LivegateError('invalid_body', 'a stream request cannot be pipelined behind another request');
+  let socket: Duplex;
+  if (request.raw.httpVersionMajor === 2) {
+    // HTTP/2 (with TLS): frames go on the response's own stream; streams are multiplexed, so there
+    // is no pipelining to guard against.
+    socket = (reply.raw as unknown as Http2ServerResponse).stream;
+  } else {
+    const res = reply.raw;
+    // A request pipelined behind another on the same connection has no socket yet: its answer waits
+    // for the one before it. A stream must be the last request of its connection.
+    if (res.socket === null || res.socket !== request.raw.socket) {
+      throw new LivegateError('invalid_body', 'a stream request cannot be pipelined behind another request');
+    }
+    socket = res.socket;
   }
-  const socket = res.socket as Socket;
   const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
   return admit(ctx.limiter, ip, false, () => {
     try {
@@ -125,26 +135,32 @@ function startStream(
   ctx: TransportContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  socket: Socket,
+  socket: Duplex,
   ip: string,
   init: SseStreamInit,
 ): Session {
   reply.hijack();
-  const res = reply.raw;
+  const res = reply.raw as ServerResponse | Http2ServerResponse;
   const headers: Record<string, string | number | string[]> = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
-  // Close-delimited body (no Transfer-Encoding): an event stream ends only when the connection
-  // does, and this lets SseWriter write frames to the socket as they are.
-  res.useChunkedEncodingByDefault = false;
-  res.writeHead(200, {
+  const head = {
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
     'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
-  socket.setNoDelay(true);
+  };
+  if (request.raw.httpVersionMajor === 2) {
+    // Connection headers do not exist in HTTP/2.
+    (res as Http2ServerResponse).writeHead(200, head);
+  } else {
+    const h1 = res as ServerResponse;
+    // Close-delimited body (no Transfer-Encoding): an event stream ends only when the connection
+    // does, and this lets SseWriter write frames to the socket as they are.
+    h1.useChunkedEncodingByDefault = false;
+    h1.writeHead(200, { ...head, connection: 'keep-alive' });
+    h1.flushHeaders();
+    (socket as Socket).setNoDelay(true);
+  }
   socket.write(sseRetry(ctx.config.sse.retryMs));
 
   const session = ctx.hub.openSession({
