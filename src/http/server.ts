@@ -38,6 +38,7 @@ import { registerDashboard } from './dashboard.js';
 import { registerSourceRoutes } from './source-routes.js';
 import { installErrorHandling } from './error-handler.js';
 import { AlertmanagerMetrics } from './alertmanager-metrics.js';
+import { ConsoleMetrics } from './console-metrics.js';
 import { buildInfo, VERSION } from './build-info.js';
 import { instrumentEndpoints, type InstrumentedEndpoint } from './endpoint-metrics.js';
 import { listenUrls } from './listen-urls.js';
@@ -169,6 +170,9 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
         metrics.registry,
         config.alertmanagers.map((target) => target.name),
       ),
+      ...(config.console.nats.servers.length === 0
+        ? {}
+        : { consoleTelemetry: new ConsoleMetrics(metrics.registry, config.console.cluster) }),
     }),
     ...(options.sources ?? []),
   ].map(perCluster);

@@ -19,6 +19,7 @@ import { AlertmanagerWatcher } from './alertmanager/watcher-source.js';
 import { AlertmanagerApiSource } from './alertmanager-api/api-source.js';
 import { AlertmanagerProbesSource } from './alertmanager-api/probes-source.js';
 import { consoleSourceFromConfig } from './console/from-config.js';
+import type { ConsoleTelemetry } from './console/telemetry.js';
 import { DemoSource } from './demo/demo-source.js';
 import { promqlSourceFromConfig } from './promql/from-config.js';
 import type { Source } from './source.js';
@@ -34,6 +35,8 @@ export interface ConfiguredSourceDeps {
   readonly version?: string | undefined;
   /** Receives the Alertmanager watcher's poll outcomes (metrics). Defaults to none. */
   readonly watchTelemetry?: WatchTelemetry;
+  /** Receives the console's round reports (metrics). Defaults to none. */
+  readonly consoleTelemetry?: ConsoleTelemetry;
 }
 
 /**
@@ -54,7 +57,7 @@ export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {
   if (watcher !== undefined) publishers.push(watcher);
   if (config.demo) publishers.push(new DemoSource());
   const promql = promqlSourceFromConfig(config, deps.metricsRegistry);
-  const streaming = consoleSourceFromConfig(config);
+  const streaming = consoleSourceFromConfig(config, deps.consoleTelemetry);
   const others: Source[] = [...(promql === null ? [] : [promql]), ...(streaming === null ? [] : [streaming])];
   if (publishers.length === 0) return others;
   deps.stats?.contribute(() => ({ ...state.counts() }));

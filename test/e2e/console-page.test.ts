@@ -106,3 +106,19 @@ describe('the Console page', () => {
     await expect.poll(() => banner.isVisible(), { timeout: DEADLINE }).toBe(false);
   });
 });
+
+describe('the Console page without a console', () => {
+  it('says the console is off instead of waiting', async () => {
+    const plain = await startTestServer({});
+    const o = await openDashboard(browser, `${plain.url}/console.html`);
+    try {
+      await expect
+        .poll(() => o.page.locator('#topics-status').textContent(), { timeout: DEADLINE })
+        .toContain('The console is off on this server');
+      expect(o.problems.filter((p) => !p.includes('404'))).toEqual([]);
+    } finally {
+      await o.close();
+      await plain.close();
+    }
+  });
+});

@@ -212,6 +212,17 @@ describe('the console topic', () => {
   });
 });
 
+describe('the console on /metrics', () => {
+  it('counts rounds, requests and what it publishes', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const value = (series: string): number => Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('livegate_console_rounds_total\\{cluster="test",result="complete"\\}')).toBeGreaterThan(0);
+    expect(value('livegate_console_requests_total\\{cluster="test"\\}')).toBeGreaterThan(0);
+    expect(value('livegate_console_topics\\{cluster="test"\\}')).toBeGreaterThan(0);
+    expect(value('livegate_console_round_duration_seconds_count\\{cluster="test"\\}')).toBeGreaterThan(0);
+  });
+});
+
 describe('the console through a NATS outage', () => {
   it('turns console/test unhealthy when NATS stops, answers 503, and recovers with a matching snapshot', async () => {
     const health = (status: string) => (e: Ev) =>

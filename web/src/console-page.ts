@@ -17,7 +17,7 @@ import {
 import { ConnectionView } from './connection-view.js';
 import { groupKeyOf, LagWatch, RateHistory } from './console-model.js';
 import { ClusterView, GroupsView, TopicsView } from './console-view.js';
-import { byId } from './dom.js';
+import { byId, setText } from './dom.js';
 import { renderAge } from './format.js';
 import { setupTheme } from './theme.js';
 import { BrowserNotifier, Toaster } from './toasts.js';
@@ -53,8 +53,15 @@ function start(): void {
   const groups = new GroupsView(byId('groups-body'), byId('groups-status'), rates);
   const filterInput = byId<HTMLInputElement>('console-filter');
 
+  /** Set when the server has no console (its API is an unknown path). */
+  let off = false;
   const threshold = (): number => state.get().data.cluster?.lagAlertThreshold ?? 1000;
   const render = (): void => {
+    if (off) {
+      const text = 'The console is off on this server: set console.nats.servers (--console-nats-servers).';
+      for (const id of ['cluster-status', 'topics-status', 'groups-status']) setText(byId(id), text);
+      return;
+    }
     const view = state.get();
     const pending = view.status === 'pending';
     const data = view.data;
@@ -128,6 +135,15 @@ function start(): void {
     event.preventDefault();
     render();
   });
+  // Without console.nats.servers the console API is an unknown path: say so instead of waiting.
+  fetch(new URL('api/v1/console/topics?limit=1', serverUrl())).then(
+    (res) => {
+      if (res.status !== 404) return;
+      off = true;
+      render();
+    },
+    () => undefined,
+  );
   setupTheme(byId<HTMLButtonElement>('theme-toggle'), () => undefined);
   setInterval(() => {
     const now = Date.now();

@@ -350,16 +350,30 @@ export class ConsoleSource implements Source {
         complete: topicsComplete && this.#schedule.remaining === 0,
       };
       this.#lastCost = cost;
+      this.#report(cost.requests, cost.durationMs, cost.complete, false);
       const rates = topicsComplete ? topicRates : this.#rates.topicRates(known);
       await this.#publish(this.#metricsDrafts(round, rates, this.#rates.groupRates(groups), canary, cost));
       this.#checkSweep(started);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.#platform.connected) this.#degrade(`round failed: ${message}`);
+      this.#report(this.#platform.requests - requestsAtStart, opts.now() - started, false, true);
       throw error;
     } finally {
       this.#rounds = round;
     }
+  }
+
+  #report(requests: number, durationMs: number, complete: boolean, failed: boolean): void {
+    this.#options.telemetry?.round({
+      cluster: this.cluster,
+      requests,
+      durationSeconds: durationMs / 1000,
+      complete,
+      failed,
+      topics: this.#catalog.topics().length,
+      groups: this.#catalog.groupCount,
+    });
   }
 
   /** Reads every group of a topic and publishes the differences; `sample` also records rates. */

@@ -9,9 +9,10 @@ import type { Config } from '../../config/schema.js';
 import { ConsoleSource } from './console-source.js';
 import { natsConnectionOptions } from './nats/connect-options.js';
 import { NatsPlatform } from './nats/nats-platform.js';
+import type { ConsoleTelemetry } from './telemetry.js';
 
 /** The console source, or `null` when `console.nats.servers` is empty. */
-export function consoleSourceFromConfig(config: Config): ConsoleSource | null {
+export function consoleSourceFromConfig(config: Config, telemetry?: ConsoleTelemetry): ConsoleSource | null {
   const section = config.console;
   const { nats } = section;
   if (nats.servers.length === 0) return null;
@@ -40,5 +41,6 @@ export function consoleSourceFromConfig(config: Config): ConsoleSource | null {
     canary: section.canary,
     lagAlertThreshold: section.lagAlertThreshold,
     maxRequestsPerRound: section.maxRequestsPerRound,
+    telemetry,
   });
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { isValidLabelValue } from './names.js';
+import type { ConsoleTelemetry } from './telemetry.js';
 
 /** Options of {@link ConsoleSource}. */
 export interface ConsoleSourceOptions {
@@ -33,6 +34,8 @@ export interface ConsoleSourceOptions {
   readonly maxItemsPerEvent?: number;
   /** Clock in epoch ms. Defaults to `Date.now`. */
   readonly now?: () => number;
+  /** Receives a report of every connected round (the server's Prometheus metrics). Defaults to none. */
+  readonly telemetry?: ConsoleTelemetry | undefined;
 }
 
 /** Defaults of {@link ConsoleSourceOptions}. */
@@ -49,7 +52,8 @@ export const CONSOLE_DEFAULTS = {
 } as const;
 
 /** {@link ConsoleSourceOptions} with every default applied. */
-export type ResolvedConsoleOptions = Required<ConsoleSourceOptions>;
+export type ResolvedConsoleOptions = Required<Omit<ConsoleSourceOptions, 'telemetry'>> &
+  Pick<ConsoleSourceOptions, 'telemetry'>;
 
 function positiveInt(name: string, value: number, min = 1): void {
   if (!Number.isInteger(value) || value < min)
@@ -71,6 +75,7 @@ export function resolveConsoleOptions(options: ConsoleSourceOptions): ResolvedCo
     concurrency: options.concurrency ?? CONSOLE_DEFAULTS.concurrency,
     maxItemsPerEvent: options.maxItemsPerEvent ?? CONSOLE_DEFAULTS.maxItemsPerEvent,
     now: options.now ?? Date.now,
+    telemetry: options.telemetry,
   };
   if (!isValidLabelValue(resolved.cluster))
     throw new TypeError(
