@@ -4,13 +4,12 @@
  * it never gives the lease back) the other node takes over within the lease and continues from the
  * state in the stream: no alert event twice, none missing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegateServer } from '../../src/http/server.js';
+import { Cli } from '../harness/cli.js';
 import { startAlertmanager, type Alertmanager } from '../harness/alertmanager.js';
 import { startTestServer } from '../harness/livegate.js';
 import { startTestServerOnPort } from '../harness/livegate-port.js';
@@ -20,19 +19,7 @@ import { TestSse } from '../harness/sse-client.js';
 import { makeTempDir } from '../harness/temp-dir.js';
 import { waitFor } from '../harness/wait.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LEASE_MS = 3000;
-
-/** The environment without anything the config loader reads, so only the config file configures. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('LIVEGATE_') || ['PORT', 'HOST', 'LOG_LEVEL'].includes(name)) continue;
-    env[name] = value;
-  }
-  return env;
-}
 
 /** Requests node `server` made to watched Alertmanagers, from its own `/metrics`. */
 async function amRequests(server: LivegateServer): Promise<number> {
@@ -46,7 +33,7 @@ async function amRequests(server: LivegateServer): Promise<number> {
 describe('the Alertmanager watcher on several nodes', () => {
   let redis: RedisServer;
   let am: Alertmanager;
-  let leader: ChildProcess | undefined;
+  let leader: Cli | undefined;
   let follower: LivegateServer | undefined;
   let viewer: TestSse | undefined;
   const cleanupDirs: { remove(): Promise<void> }[] = [];
@@ -56,7 +43,7 @@ describe('the Alertmanager watcher on several nodes', () => {
   });
   afterAll(async () => {
     viewer?.close();
-    leader?.kill('SIGKILL');
+    leader?.child.kill('SIGKILL');
     await follower?.close();
     await Promise.all([redis?.stop(), am?.stop(), ...cleanupDirs.map((d) => d.remove())]);
   });
@@ -78,15 +65,8 @@ describe('the Alertmanager watcher on several nodes', () => {
       configFile,
       stringify({ ...shared, host: '127.0.0.1', port: await freePort(), node: { id: 'n1' }, log: { level: 'info' } }),
     );
-    leader = spawn(process.execPath, [MAIN, 'serve', '--config', configFile], {
-      cwd: ROOT,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let leaderLog = '';
-    leader.stdout!.setEncoding('utf8').on('data', (chunk: string) => (leaderLog += chunk));
-    leader.stderr!.setEncoding('utf8').on('data', (chunk: string) => (leaderLog += chunk));
-    await waitFor(() => leaderLog.includes('lease taken'), { timeoutMs: 20_000, what: 'node 1 to take the lease' });
+    leader = new Cli(['serve', '--config', configFile]);
+    await leader.line((line) => line.includes('lease taken'), 'node 1 taking the lease', 20_000);
 
     // Node 2 joins and follows: it serves the state from the stream but does not poll.
     follower = await startTestServer({ ...shared, node: { id: 'n2' } } as never);
@@ -110,8 +90,8 @@ describe('the Alertmanager watcher on several nodes', () => {
 
     // Kill the holder without a chance to give the lease back.
     const killedAt = Date.now();
-    leader.kill('SIGKILL');
-    await new Promise((resolve) => leader!.once('exit', resolve));
+    leader.child.kill('SIGKILL');
+    await leader.exited(10_000);
 
     await am.postAlerts([{ labels: { alertname: 'After', severity: 'warning' } }]);
     await waitFor(() => alertsOf('After').some((e) => e.type === 'alert_firing'), {

@@ -31,3 +31,15 @@ export interface MetricViewer {
   /** A failed evaluation. `json` is `JSON.stringify(error)`. */
   error(error: MetricError, json: string): void;
 }
+
+/** A runner's last outcome, replayed to a viewer that joins between two evaluations. */
+export type LastOutcome =
+  | { readonly kind: 'update'; readonly update: MetricUpdate; readonly json: string }
+  | { readonly kind: 'error'; readonly error: MetricError; readonly json: string }
+  | null;
+
+/** Hands `last` to `viewer`; nothing when there is no outcome yet. */
+export function replayLast(last: LastOutcome, viewer: MetricViewer): void {
+  if (last?.kind === 'update') viewer.update(last.update, last.json);
+  else if (last?.kind === 'error') viewer.error(last.error, last.json);
+}

@@ -7,7 +7,13 @@
  * @module
  */
 import { LivegateError } from '../../errors.js';
-import type { MetricError, MetricUpdate, MetricViewer } from './metric-update.js';
+import {
+  replayLast,
+  type LastOutcome,
+  type MetricError,
+  type MetricUpdate,
+  type MetricViewer,
+} from './metric-update.js';
 import type { PrometheusDataSource } from './prometheus-client.js';
 
 /** Wall clock in milliseconds; injected so tests can control it. */
@@ -52,17 +58,13 @@ export interface RunnerStatus {
   readonly received?: number;
 }
 
-/** Last outcome, replayed to a viewer that joins between two evaluations. */
-type Last =
-  { kind: 'update'; update: MetricUpdate; json: string } | { kind: 'error'; error: MetricError; json: string } | null;
-
 /** The runner of one {@link RunnerSpec}. Created and stopped by the registry. */
 export class QueryRunner {
   private readonly viewerSet = new Set<MetricViewer>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private inFlight = false;
-  private last: Last = null;
+  private last: LastOutcome = null;
   private readonly since: number;
   private evaluations = 0;
   private errors = 0;
@@ -91,8 +93,7 @@ export class QueryRunner {
     if (this.viewerSet.has(viewer)) return;
     this.viewerSet.add(viewer);
     const last = this.last;
-    if (last?.kind === 'update') this.safely(() => viewer.update(last.update, last.json));
-    else if (last?.kind === 'error') this.safely(() => viewer.error(last.error, last.json));
+    this.safely(() => replayLast(last, viewer));
   }
 
   /** Removes a viewer. Idempotent. */

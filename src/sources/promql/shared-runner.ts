@@ -11,7 +11,13 @@
 import { createHash } from 'node:crypto';
 import type { ClusterServices } from '../../core/cluster.js';
 import type { Lease } from '../../core/lease.js';
-import type { MetricError, MetricUpdate, MetricViewer } from './metric-update.js';
+import {
+  replayLast,
+  type LastOutcome,
+  type MetricError,
+  type MetricUpdate,
+  type MetricViewer,
+} from './metric-update.js';
 import type { QueryRunner, RunnerSpec, RunnerStatus } from './query-runner.js';
 
 /** What the registry needs of a runner, local or shared. */
@@ -48,10 +54,7 @@ export class SharedRunner implements Runner {
   private local: QueryRunner | null = null;
   /** The last message sent while leading, for a node that asks (`w`). */
   private lastSent: string | null = null;
-  private last:
-    | { kind: 'update'; update: MetricUpdate; json: string }
-    | { kind: 'error'; error: MetricError; json: string }
-    | null = null;
+  private last: LastOutcome = null;
   private received = 0;
   private errors = 0;
   private readonly since = Date.now();
@@ -79,8 +82,7 @@ export class SharedRunner implements Runner {
     if (this.viewerSet.has(viewer)) return;
     this.viewerSet.add(viewer);
     const last = this.last;
-    if (last?.kind === 'update') this.safely(() => viewer.update(last.update, last.json));
-    else if (last?.kind === 'error') this.safely(() => viewer.error(last.error, last.json));
+    this.safely(() => replayLast(last, viewer));
   }
 
   remove(viewer: MetricViewer): void {
