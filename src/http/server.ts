@@ -293,7 +293,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     ...(config.alertmanagers.length > 0 ? [WEBHOOK_ENDPOINT] : []),
   ]);
   await app.register(cors, {
-    origin: (origin, callback) => callback(null, origins.allows(origin, undefined)),
+    origin: (origin, callback) => callback(null, origins.allows(origin)),
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Content-Type', 'Authorization', 'Last-Event-ID'],
     exposedHeaders: ['Retry-After'],
@@ -397,6 +397,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   // Accept errors (EMFILE, ENFILE: out of descriptors) are reported on the server: degrade, never exit.
   app.server.on('error', (err) => taskFailed('accept', err));
   const address = app.server.address() as AddressInfo;
+  origins.listeningOn(address.port);
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const scheme = tlsFiles === null ? 'http' : 'https';
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;

@@ -48,9 +48,9 @@ export interface MessageBudget {
   forget(connection: string): void;
 }
 
-/** Which browser origins may connect. */
+/** Which browser origins may connect. Judged on the `Origin` header alone: `Host` proves nothing. */
 export interface OriginCheck {
-  allows(origin: string | undefined, host: string | undefined): boolean;
+  allows(origin: string | undefined): boolean;
 }
 
 /** Resolves the client address, believing `X-Forwarded-For` only from trusted proxies. */

@@ -104,7 +104,7 @@ export class PollWriter implements TransportWriter {
 export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply: FastifyReply): Promise<string> {
   const query = request.query as QueryValues;
   if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
-  if (!ctx.origins.allows(request.headers.origin, request.headers.host)) throw new LivegateError('origin_not_allowed');
+  if (!ctx.origins.allows(request.headers.origin)) throw new LivegateError('origin_not_allowed');
   const principal = ctx.auth.principalOf(request);
   const filter = authorizeFilter(principal, filterFromQuery(query));
   // `lastEventId` is accepted too, so one parameter name works on every transport.

@@ -16,8 +16,7 @@ export class SourceStreamFactory {
   authenticate(request: FastifyRequest): Principal {
     const ctx = this.ctx;
     if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
-    if (!ctx.origins.allows(request.headers.origin, request.headers.host))
-      throw new LivegateError('origin_not_allowed');
+    if (!ctx.origins.allows(request.headers.origin)) throw new LivegateError('origin_not_allowed');
     return ctx.auth.principalOf(request);
   }
 

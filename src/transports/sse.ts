@@ -193,7 +193,7 @@ function startStream(
 export function handleSse(ctx: TransportContext, request: FastifyRequest, reply: FastifyReply): void {
   const query = request.query as QueryValues;
   if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
-  if (!ctx.origins.allows(request.headers.origin, request.headers.host)) throw new LivegateError('origin_not_allowed');
+  if (!ctx.origins.allows(request.headers.origin)) throw new LivegateError('origin_not_allowed');
   const principal = ctx.auth.principalOf(request);
   const filter = authorizeFilter(principal, filterFromQuery(query));
   const headerId = request.headers['last-event-id'];

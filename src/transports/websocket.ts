@@ -139,7 +139,7 @@ export class WebSocketTransport {
     void (async () => {
       try {
         if (ctx.shuttingDown()) throw new LivegateError('shutting_down');
-        if (!ctx.origins.allows(req.headers.origin, req.headers.host)) throw new LivegateError('origin_not_allowed');
+        if (!ctx.origins.allows(req.headers.origin)) throw new LivegateError('origin_not_allowed');
         const url = new URL(req.url ?? '/', 'http://localhost');
         ip = ctx.clientIp.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
         principal = await ctx.auth.handshake(req.headers, url.searchParams.get('access_token') ?? undefined, ip);

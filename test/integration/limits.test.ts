@@ -334,11 +334,28 @@ describe('origin policy', () => {
       expect(server.hub.sessionCount).toBe(0);
     });
 
-    it('allows http://localhost:3000 on WebSocket and SSE', async () => {
-      const local = { headers: { Origin: 'http://localhost:3000' } };
-      track(await openWs(server, local));
-      const sse = track(await openSse(server, local));
-      expect((await sse.response).headers['access-control-allow-origin']).toBe('http://localhost:3000');
+    it('refuses a foreign Origin equal to the Host header (DNS rebinding) with 403 on every transport', async () => {
+      const host = `rebind.example:${server.port}`;
+      const rebound = { headers: { Origin: `http://${host}`, Host: host } };
+      expectRefused(await refusedWs(server, rebound), 403, 'origin_not_allowed', undefined);
+      const sse = await readAnswer(startGet(server, '/api/v2/events/stream', rebound).response);
+      expectRefused(sse, 403, 'origin_not_allowed', undefined);
+      const poll = await readAnswer(startGet(server, '/api/v2/events/poll?timeout=0', rebound).response);
+      expectRefused(poll, 403, 'origin_not_allowed', undefined);
+      expect(server.hub.sessionCount).toBe(0);
+    });
+
+    it('refuses other localhost ports and *.localhost origins unless configured', async () => {
+      for (const origin of ['http://localhost:3000', `http://dash.localhost:${server.port}`]) {
+        expectRefused(await refusedWs(server, { headers: { Origin: origin } }), 403, 'origin_not_allowed', undefined);
+      }
+    });
+
+    it('allows its own origin http://localhost:<port> on WebSocket and SSE, with the CORS header', async () => {
+      const own = `http://localhost:${server.port}`;
+      track(await openWs(server, { headers: { Origin: own } }));
+      const sse = track(await openSse(server, { headers: { Origin: own } }));
+      expect((await sse.response).headers['access-control-allow-origin']).toBe(own);
       await waitForSessions(server, 2);
     });
 

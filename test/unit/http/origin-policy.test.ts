@@ -1,75 +1,96 @@
 import { describe, expect, it } from 'vitest';
 import { OriginPolicy } from '../../../src/http/origin-policy.js';
 
+/** A policy as the server builds it: listening on 8080, on a machine with one LAN address. */
+function policy(origins: readonly string[] = []): OriginPolicy {
+  const p = new OriginPolicy(origins, ['127.0.0.1', '::1', '192.168.1.20', 'fe80::1']);
+  p.listeningOn(8080);
+  return p;
+}
+
 describe('OriginPolicy with no configured origins', () => {
-  const policy = new OriginPolicy([]);
+  const p = policy();
 
   it('allows requests without an Origin (non-browser clients)', () => {
-    expect(policy.allows(undefined, 'livegate:8080')).toBe(true);
-    expect(policy.allows('', 'livegate:8080')).toBe(true);
+    expect(p.allows(undefined)).toBe(true);
+    expect(p.allows('')).toBe(true);
   });
 
   it.each([
-    'http://localhost:3000',
-    'http://localhost',
-    'https://LOCALHOST:8443',
-    'http://127.0.0.1:5173',
+    'http://localhost:8080',
+    'https://LOCALHOST:8080',
+    'http://127.0.0.1:8080',
     'http://[::1]:8080',
-    'http://dash.localhost:3000',
-  ])('allows the loopback origin %s', (origin) => {
-    expect(policy.allows(origin, 'livegate.example:8080')).toBe(true);
-  });
-
-  it('allows a same-origin page, comparing host and port', () => {
-    expect(policy.allows('http://livegate.example:8080', 'livegate.example:8080')).toBe(true);
-    expect(policy.allows('https://Livegate.Example', 'livegate.example')).toBe(true);
-    expect(policy.allows('http://livegate.example:9090', 'livegate.example:8080')).toBe(false);
-    expect(policy.allows('http://livegate.example:8080', undefined)).toBe(false);
+    'http://192.168.1.20:8080',
+    'http://[fe80::1]:8080',
+  ])('allows its own origin %s (a page livegate served, on its own port)', (origin) => {
+    expect(p.allows(origin)).toBe(true);
   });
 
   it.each([
+    // DNS rebinding: the hostile page's name, whatever the Host header says.
+    'http://evil.example:8080',
+    'http://livegate.example:8080',
+    // Other local programs (dev servers) and *.localhost names are not livegate.
+    'http://localhost:3000',
+    'http://127.0.0.1:5173',
+    'http://localhost',
+    'http://dash.localhost:8080',
+    'http://192.168.1.21:8080',
+    'http://127.0.0.2:8080',
     'https://evil.example',
-    'https://localhost.evil.example',
-    'https://evil-localhost',
-    'http://127.0.0.1.evil.example',
-    'http://127.0.0.2',
+    'https://localhost.evil.example:8080',
+    'http://127.0.0.1.evil.example:8080',
     'null',
     'not a url',
     'file://',
   ])('refuses %s', (origin) => {
-    expect(policy.allows(origin, 'livegate.example:8080')).toBe(false);
+    expect(p.allows(origin)).toBe(false);
+  });
+
+  it('trusts nothing of its own before it knows its port', () => {
+    const early = new OriginPolicy([], ['127.0.0.1']);
+    expect(early.allows('http://localhost:8080')).toBe(false);
+  });
+
+  it('compares an own origin without a port with the default port of its scheme', () => {
+    const onDefault = new OriginPolicy([], []);
+    onDefault.listeningOn(80);
+    expect(onDefault.allows('http://localhost')).toBe(true);
+    expect(onDefault.allows('https://localhost')).toBe(false);
   });
 });
 
 describe('OriginPolicy with configured origins', () => {
-  const policy = new OriginPolicy(['https://Dash.Example/', 'http://grafana.internal:3000']);
+  const p = policy(['https://Dash.Example/', 'http://grafana.internal:3000', 'https://status.example:443']);
 
-  it('allows a configured origin, ignoring case and a trailing slash in the config', () => {
-    expect(policy.allows('https://dash.example', undefined)).toBe(true);
-    expect(policy.allows('https://DASH.example', undefined)).toBe(true);
-    expect(policy.allows('http://grafana.internal:3000', undefined)).toBe(true);
+  it('allows a configured origin, ignoring case, a trailing slash and a default port in the config', () => {
+    expect(p.allows('https://dash.example')).toBe(true);
+    expect(p.allows('https://DASH.example')).toBe(true);
+    expect(p.allows('http://grafana.internal:3000')).toBe(true);
+    expect(p.allows('https://status.example')).toBe(true);
   });
 
   it('refuses the same host on another scheme or port', () => {
-    expect(policy.allows('http://dash.example', undefined)).toBe(false);
-    expect(policy.allows('https://dash.example:8443', undefined)).toBe(false);
-    expect(policy.allows('http://grafana.internal', undefined)).toBe(false);
+    expect(p.allows('http://dash.example')).toBe(false);
+    expect(p.allows('https://dash.example:8443')).toBe(false);
+    expect(p.allows('http://grafana.internal')).toBe(false);
   });
 
   it('refuses a subdomain or a longer name of a configured origin', () => {
-    expect(policy.allows('https://sub.dash.example', undefined)).toBe(false);
-    expect(policy.allows('https://dash.example.evil', undefined)).toBe(false);
+    expect(p.allows('https://sub.dash.example')).toBe(false);
+    expect(p.allows('https://dash.example.evil')).toBe(false);
   });
 
-  it('still allows loopback origins', () => {
-    expect(policy.allows('http://localhost:3000', undefined)).toBe(true);
+  it('still allows its own origin', () => {
+    expect(p.allows('http://localhost:8080')).toBe(true);
   });
 });
 
 describe('OriginPolicy with *', () => {
   it('allows every origin', () => {
-    const policy = new OriginPolicy(['*']);
-    expect(policy.allows('https://evil.example', undefined)).toBe(true);
-    expect(policy.allows('null', undefined)).toBe(true);
+    const p = new OriginPolicy(['*'], []);
+    expect(p.allows('https://evil.example')).toBe(true);
+    expect(p.allows('null')).toBe(true);
   });
 });
