@@ -167,6 +167,12 @@ export interface StringMapOptions {
   readonly dropEmptyValues?: boolean;
   /** Read absent or `null` as `{}`. Defaults to `false`. */
   readonly optional?: boolean;
+  /** Most entries. Defaults to no limit. */
+  readonly maxEntries?: number;
+  /** Longest name. Defaults to no limit. */
+  readonly maxNameLength?: number;
+  /** Longest value. Defaults to no limit. */
+  readonly maxValueLength?: number;
 }
 
 /**
@@ -176,6 +182,7 @@ export interface StringMapOptions {
  */
 export function stringMap(options: StringMapOptions = {}) {
   const { labelNames = false, dropEmptyValues = false, optional = false } = options;
+  const { maxEntries = Infinity, maxNameLength = Infinity, maxValueLength = Infinity } = options;
   // `.optional()` lets an absent key reach the transform (which then decides), instead of zod's
   // own "nonoptional" issue.
   return z
@@ -187,16 +194,24 @@ export function stringMap(options: StringMapOptions = {}) {
         ctx.issues.push({ code: 'custom', input: value, message: 'must be an object' });
         return z.NEVER;
       }
+      const names = Object.keys(value);
+      if (names.length > maxEntries) {
+        const message = `must not hold more than ${maxEntries} entries (got ${names.length})`;
+        ctx.issues.push({ code: 'custom', input: value, message });
+        return z.NEVER;
+      }
       const entries: [string, string][] = [];
-      for (const name in value) {
-        if (!Object.hasOwn(value, name)) continue;
+      for (const name of names) {
         const raw = value[name];
         let message: string | undefined;
         if (name === '') message = 'name must not be empty';
+        else if (name.length > maxNameLength) message = `name is ${name.length} chars; max ${maxNameLength}`;
         else if (labelNames && !isValidLabelName(name)) message = labelNameMessage(name);
         else if (typeof raw !== 'string') message = 'must be a string';
+        else if (raw.length > maxValueLength) message = `is ${raw.length} chars; max ${maxValueLength}`;
         if (message !== undefined) {
-          ctx.issues.push({ code: 'custom', input: raw, path: [name], message });
+          // A hostile name could be huge: the path shows its first 64 characters.
+          ctx.issues.push({ code: 'custom', input: raw, path: [name.slice(0, 64)], message });
           return z.NEVER;
         }
         if (raw === '' && dropEmptyValues) continue;

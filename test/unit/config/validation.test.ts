@@ -86,6 +86,19 @@ describe('stringMap', () => {
     expect(result.ok && Object.getPrototypeOf(result.value)).toBe(Object.prototype);
   });
 
+  it('bounds entries, name and value lengths', () => {
+    const bounded = stringMap({ maxEntries: 2, maxNameLength: 70, maxValueLength: 3 });
+    expect(errorOf(bounded, { a: '1', b: '2', c: '3' })).toEqual({
+      field: '',
+      message: 'must not hold more than 2 entries (got 3)',
+    });
+    expect(errorOf(bounded, { a: '1234' })).toEqual({ field: 'a', message: 'is 4 chars; max 3' });
+    expect(errorOf(bounded, { ['n'.repeat(71)]: '1' })).toEqual({
+      field: 'n'.repeat(64),
+      message: 'name is 71 chars; max 70',
+    });
+  });
+
   it('reads absent and null as {} only when optional', () => {
     const schema = z.object({ a: stringMap({ optional: true }), b: stringMap() });
     expect(parseSchema(schema, { a: null, b: {} })).toEqual({ ok: true, value: { a: {}, b: {} } });
