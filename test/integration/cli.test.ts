@@ -173,6 +173,18 @@ describe('publish and tail against a running server', () => {
     expect(await tail.exited(10_000)).toEqual({ code: 0, signal: null });
   }, 30_000);
 
+  it('tail --raw prints the SSE bytes as received', async () => {
+    const { head } = (await (await fetch(`${server.url}/api/v2/info`)).json()) as { head: string };
+    const tail = new Cli(['tail', '-u', server.url, '-t', 'cli-raw', '--since', head, '--raw']);
+    const published = await runCli(['publish', '-u', server.url, '-t', 'cli-raw', '-T', 'x', '-d', '1']);
+    const id = published.stdout.trim();
+    await tail.line((l) => l.startsWith('data: ') && l.includes(`"id":"${id}"`), `the data line of ${id}`);
+    expect(tail.stdout).toMatch(/^retry: \d+\n\nevent: hello\ndata: \{/);
+    expect(tail.stdout).toContain(`\nid: ${id}\ndata: {"id":"${id}",`);
+    tail.child.kill('SIGINT');
+    expect(await tail.exited(10_000)).toEqual({ code: 0, signal: null });
+  }, 30_000);
+
   it('publish exits 1 with the server answer when the event is refused', async () => {
     const { exit, stderr } = await runCli(['publish', '-u', server.url, '-t', 'Bad Topic', '-T', 'x']);
     expect(exit).toEqual({ code: 1, signal: null });
