@@ -1,6 +1,5 @@
 import { ConfigError, loadConfig } from '../config/load.js';
 import { envName, flagName, SETTINGS, type Setting } from '../config/schema.js';
-import { startLivegate } from '../http/server.js';
 import { formatOptions, parseCommandArgs, UsageError, type OptionSpec, type OptionSpecs } from './args.js';
 
 const CONFIG_OPTION = {
@@ -94,6 +93,9 @@ export async function serve(argv: readonly string[]): Promise<void> {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
+  // Loaded here, not at the top: `--help`, `--version` and usage errors do not pay for the server's
+  // modules (Fastify, ioredis, nats, …), which matters on a loaded machine and in scripts.
+  const { startLivegate } = await import('../http/server.js');
   const server = await startLivegate({ config });
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -128,7 +128,7 @@ const running = new Set<Cli>();
 /** Runs the CLI to completion. */
 export async function runCli(
   args: readonly string[],
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ exit: Exit; stdout: string; stderr: string }> {
   const cli = new Cli(args, env);

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Cli, ensureCliBuilt, killRunningClis, ROOT, runCli, serveCli } from '../harness/cli.js';
 import { freePort } from '../harness/ports.js';
+
+// Each test spawns real processes; on a loaded 2-core machine a start can take many seconds.
+// These are deadlines, not timing targets (runCli waits up to 60 s by default).
+vi.setConfig({ testTimeout: 120_000 });
 
 /**
  * The CLI as a user meets it: `node dist/src/cli/main.js` spawned for real. Usage errors exit 2

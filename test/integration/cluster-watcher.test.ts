@@ -66,7 +66,7 @@ describe('the Alertmanager watcher on several nodes', () => {
       stringify({ ...shared, host: '127.0.0.1', port: await freePort(), node: { id: 'n1' }, log: { level: 'info' } }),
     );
     leader = new Cli(['serve', '--config', configFile]);
-    await leader.line((line) => line.includes('lease taken'), 'node 1 taking the lease', 20_000);
+    await leader.line((line) => line.includes('lease taken'), 'node 1 taking the lease', 60_000);
 
     // Node 2 joins and follows: it serves the state from the stream but does not poll.
     follower = await startTestServer({ ...shared, node: { id: 'n2' } } as never);
@@ -130,7 +130,7 @@ describe('the Alertmanager watcher on several nodes', () => {
     } finally {
       late.close();
     }
-  });
+  }, 180_000);
   it('passes a webhook that reaches a node without the lease to the node that holds it', async () => {
     // Alertmanager notifies the follower; the poll interval is far longer than the test, so only
     // the passed-on webhook can make the holder see the alert in time.
@@ -175,5 +175,5 @@ describe('the Alertmanager watcher on several nodes', () => {
       await Promise.all(local.map((s) => s.close()));
       await hooked.stop();
     }
-  });
+  }, 120_000);
 });
