@@ -30,6 +30,8 @@ export interface ConsoleScaleOptions {
   readonly consumers: number;
   readonly rounds: number;
   readonly intervalMs: number;
+  /** Streams receiving messages during the measured rounds (one 100-byte message each per 500 ms). */
+  readonly active: number;
 }
 
 interface Cost {
@@ -61,6 +63,9 @@ export interface ConsoleScaleResult {
   readonly snapshotMs: number;
   readonly apiMs: number;
   readonly apiBytes: number;
+  /** `topic_updated` plus `group_updated` events per measured round, and their bytes. */
+  readonly updatesPerRound: number;
+  readonly updateBytesPerRound: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -161,7 +166,8 @@ export async function runConsoleScale(
     { cpus: undefined, host: '127.0.0.1', port: monitorPort, readyPath: '/varz', timeoutMs: 20_000, cwd: root },
   );
   const natsUrl = `nats://127.0.0.1:${natsPort}`;
-  const nc = await connect({ servers: natsUrl });
+  // The monitoring port (the readiness probe) can answer a moment before the client port does.
+  const nc = await connect({ servers: natsUrl, waitOnFirstConnect: true, reconnectTimeWait: 250 });
   let server: ServerProcess | undefined;
   const viewers: Viewer[] = [];
   try {
@@ -238,6 +244,12 @@ export async function runConsoleScale(
       viewer.events.some((e) => e.event.type === 'metrics_updated' && roundOf(e.event) >= r);
     await viewer.until(() => roundStarted(firstRound), 30_000, `round ${firstRound}`);
     const cpu0 = cpuMs(server.pid);
+    const measureFrom = viewer.events.length;
+    // Traffic on the first `active` streams: their rates are listed, their groups' lag grows.
+    const payload = new Uint8Array(100);
+    const traffic = setInterval(() => {
+      for (let i = 0; i < opts.active; i += 1) nc.publish(`s${String(i).padStart(5, '0')}.x`, payload);
+    }, 500);
     const advisoryMs: number[] = [];
     const jsm = await nc.jetstreamManager();
     for (let i = 0; i < 5; i += 1) {
@@ -256,7 +268,11 @@ export async function runConsoleScale(
     }
     await viewer.until(() => roundStarted(lastRound + 1), (opts.rounds + 10) * opts.intervalMs * 3, 'the last round');
     const cpu1 = cpuMs(server.pid);
+    clearInterval(traffic);
     const rss = rssBytes(server.pid);
+    const updates = viewer.events
+      .slice(measureFrom)
+      .filter((e) => e.event.type === 'topic_updated' || e.event.type === 'group_updated');
     const rounds: RoundSample[] = [];
     for (let r = firstRound; r <= lastRound; r += 1) {
       const parts = viewer.events.filter((e) => e.event.type === 'metrics_updated' && roundOf(e.event) === r);
@@ -297,6 +313,8 @@ export async function runConsoleScale(
       snapshotMs: Math.round(snapshot.at - s0),
       apiMs: Math.round(apiMs),
       apiBytes: apiText.length,
+      updatesPerRound: Math.round(updates.length / opts.rounds),
+      updateBytesPerRound: Math.round(updates.reduce((n, e) => n + e.bytes, 0) / opts.rounds),
     };
   } finally {
     for (const v of viewers) v.close();
@@ -322,6 +340,7 @@ export async function consoleScenarioMain(argv: string[], root: string): Promise
       consumers: { type: 'string', default: '5000' },
       rounds: { type: 'string', default: '10' },
       interval: { type: 'string', default: '2000' },
+      active: { type: 'string', default: '0' },
       smoke: { type: 'boolean', default: false },
     },
     strict: true,
@@ -332,15 +351,17 @@ export async function consoleScenarioMain(argv: string[], root: string): Promise
     consumers: smoke ? 50 : Number(values.consumers),
     rounds: smoke ? 3 : Number(values.rounds),
     intervalMs: Number(values.interval),
+    active: Number(values.active),
   };
   for (const [k, v] of Object.entries(opts))
-    if (!Number.isInteger(v) || v < 1) throw new TypeError(`--${k} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < (k === 'active' ? 0 : 1))
+      throw new TypeError(`--${k} must be a positive integer, got ${v}`);
   const r = await runConsoleScale(root, opts, (l) => process.stderr.write(`${l}\n`));
   const costs = r.rounds.flatMap((x) => (x.cost === null ? [] : [x.cost]));
   const ms = costs.map((c) => c.durationMs);
   const requests = costs.map((c) => c.requests);
   const lines = [
-    `console at scale: ${r.streams} streams, ${r.consumers} consumers, ${opts.intervalMs} ms interval`,
+    `console at scale: ${r.streams} streams (${opts.active} active), ${r.consumers} consumers, ${opts.intervalMs} ms interval`,
     '',
     '| streams | consumers | first view | round ms p50 / max | requests/round p50 / max | complete rounds | rounds per sweep | metrics_updated/round | CPU ms/round | RSS | advisory → viewer p50 / max | snapshot | GET topics |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -353,6 +374,8 @@ export async function consoleScenarioMain(argv: string[], root: string): Promise
         0.5,
       ) / 1024,
     )} KiB | ${r.cpuMsPerRound} | ${r.rssMiB} MiB | ${quantile(r.advisoryMs, 0.5)} / ${Math.max(...r.advisoryMs)} ms | ${Math.round(r.snapshotBytes / 1024)} KiB in ${r.snapshotMs} ms | ${Math.round(r.apiBytes / 1024)} KiB in ${r.apiMs} ms |`,
+    '',
+    `topic_updated + group_updated per round: ${r.updatesPerRound} events, ${Math.round(r.updateBytesPerRound / 1024)} KiB`,
     '',
     `populate: ${r.populateS} s; per round (round: requests, ms, complete): ${costs
       .map((c, i) => `${r.rounds[i]!.round}: ${c.requests}, ${c.durationMs}, ${c.complete ? 'yes' : 'no'}`)
