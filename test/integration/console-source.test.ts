@@ -189,6 +189,37 @@ describe('console source on NATS JetStream', () => {
   });
 });
 
+describe('console source on a busy topic', () => {
+  it('re-reads the groups of a topic that received messages every round, not only when the sweep comes by', async () => {
+    const jsm = await client.jetstreamManager();
+    for (let i = 0; i < 12; i += 1) {
+      await jsm.streams.add({ name: `q${i}`, subjects: [`q${i}.>`] });
+      await jsm.consumers.add(`q${i}`, { durable_name: 'g', ack_policy: AckPolicy.Explicit });
+    }
+    // About three topics' groups per round: a sweep of 12 takes four rounds.
+    const { source, recorder } = await startSource({ maxRequestsPerRound: 5, concurrency: 1 });
+    await waitFor(() => source.sweeps.completed >= 1, { timeoutMs: 15_000, what: 'a first sweep' });
+    let publishing = true;
+    const js = client.jetstream();
+    const traffic = (async () => {
+      while (publishing) {
+        await js.publish('q7.x', new Uint8Array(1));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const mark = recorder.mark;
+    const sweeps = source.sweeps.completed;
+    await waitFor(() => source.sweeps.completed >= sweeps + 2, { timeoutMs: 30_000, what: 'two more sweeps' });
+    publishing = false;
+    await traffic;
+    const updates = recorder.drafts
+      .slice(mark)
+      .filter((d) => d.type === 'group_updated' && d.labels?.['topic'] === 'q7');
+    // The round-robin alone would read q7 about once per sweep (two or three times here).
+    expect(updates.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
 describe('console source through a NATS outage', () => {
   it('is unhealthy within 5 s of NATS stopping, recovers on restart and reconciles what changed meanwhile', async () => {
     const jsm = await client.jetstreamManager();

@@ -6,7 +6,8 @@
  * - **Advisories** (platform change hints) re-read the one topic, or one topic's groups, they name,
  *   at once: `topic_created`/`topic_deleted`/`group_created`/`group_deleted` within milliseconds.
  * - **Rounds**, every `metricsIntervalMs`: list every topic (paged), re-read the groups of as many
- *   topics as the round's budget allows (round-robin, hinted topics first), read the cluster facts,
+ *   topics as the round's budget allows (round-robin; first the topics an advisory named or that
+ *   received messages since the last round, so lag on busy topics is fresh every round), read the cluster facts,
  *   measure the canary, then publish the differences and `metrics_updated`. Listing every topic each
  *   round is also the reconcile for anything an advisory missed; a full sweep of the groups must
  *   finish within `reconcileIntervalMs` or the health turns `degraded`.
@@ -306,6 +307,9 @@ export class ConsoleSource implements Source {
       }
       const sampledAt = opts.now();
       const topicRates = listed.map((t) => this.#rates.sampleTopic(t, sampledAt));
+      // Topics that received messages have groups whose lag moved: read them first, every round,
+      // rather than when the round-robin sweep comes by (seconds later on a large cluster).
+      for (const r of topicRates) if ((r.messagesPerSecond ?? 0) > 0) this.#schedule.hint(r.name);
       const drafts = this.#catalog.reconcileTopics(listed, topicsComplete, topicStamp, sampledAt);
       await this.#publish(drafts);
 
