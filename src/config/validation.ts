@@ -175,6 +175,24 @@ export interface StringMapOptions {
   readonly maxValueLength?: number;
 }
 
+/** Why a map holds too many entries for {@link StringMapOptions.maxEntries}, or `null`. */
+function countProblem(options: StringMapOptions, count: number): string | null {
+  return options.maxEntries !== undefined && count > options.maxEntries
+    ? `must not hold more than ${options.maxEntries} entries (got ${count})`
+    : null;
+}
+
+/** Why one entry breaks {@link StringMapOptions.maxNameLength} or `maxValueLength`, or `null`. */
+function entryProblem(options: StringMapOptions, name: string, raw: string): string | null {
+  if (options.maxNameLength !== undefined && name.length > options.maxNameLength) {
+    return `name is ${name.length} chars; max ${options.maxNameLength}`;
+  }
+  if (options.maxValueLength !== undefined && raw.length > options.maxValueLength) {
+    return `is ${raw.length} chars; max ${options.maxValueLength}`;
+  }
+  return null;
+}
+
 /**
  * A `{ name: "value" }` map (labels, annotations). Not `z.record`: the result is built with
  * `Object.fromEntries`, so that a key such as `__proto__` stays an own property instead of being
@@ -182,7 +200,6 @@ export interface StringMapOptions {
  */
 export function stringMap(options: StringMapOptions = {}) {
   const { labelNames = false, dropEmptyValues = false, optional = false } = options;
-  const { maxEntries = Infinity, maxNameLength = Infinity, maxValueLength = Infinity } = options;
   // `.optional()` lets an absent key reach the transform (which then decides), instead of zod's
   // own "nonoptional" issue.
   return z
@@ -194,24 +211,22 @@ export function stringMap(options: StringMapOptions = {}) {
         ctx.issues.push({ code: 'custom', input: value, message: 'must be an object' });
         return z.NEVER;
       }
-      const names = Object.keys(value);
-      if (names.length > maxEntries) {
-        const message = `must not hold more than ${maxEntries} entries (got ${names.length})`;
-        ctx.issues.push({ code: 'custom', input: value, message });
+      const entries: [string, string][] = [];
+      const tooMany = countProblem(options, Object.keys(value).length);
+      if (tooMany !== null) {
+        ctx.issues.push({ code: 'custom', input: value, message: tooMany });
         return z.NEVER;
       }
-      const entries: [string, string][] = [];
-      for (const name of names) {
+      for (const name in value) {
+        if (!Object.hasOwn(value, name)) continue;
         const raw = value[name];
         let message: string | undefined;
         if (name === '') message = 'name must not be empty';
-        else if (name.length > maxNameLength) message = `name is ${name.length} chars; max ${maxNameLength}`;
         else if (labelNames && !isValidLabelName(name)) message = labelNameMessage(name);
         else if (typeof raw !== 'string') message = 'must be a string';
-        else if (raw.length > maxValueLength) message = `is ${raw.length} chars; max ${maxValueLength}`;
+        else message = entryProblem(options, name, raw) ?? undefined;
         if (message !== undefined) {
-          // A hostile name could be huge: the path shows its first 64 characters.
-          ctx.issues.push({ code: 'custom', input: raw, path: [name.slice(0, 64)], message });
+          ctx.issues.push({ code: 'custom', input: raw, path: [name], message });
           return z.NEVER;
         }
         if (raw === '' && dropEmptyValues) continue;
@@ -282,13 +297,18 @@ export function readStringMap(value: unknown, field: string, options: StringMapO
   if ((value === undefined || value === null) && options.optional === true) return {};
   const obj = readObject(value, field);
   const entries: [string, string][] = [];
-  for (const [name, raw] of Object.entries(obj)) {
-    const at = fieldPath(field, name);
+  const all = Object.entries(obj);
+  const tooMany = countProblem(options, all.length);
+  if (tooMany !== null) fail(field, tooMany);
+  for (const [name, raw] of all) {
+    const at = fieldPath(field, name.length > 64 ? name.slice(0, 64) : name);
     if (name === '') fail(at, 'name must not be empty');
     if (options.labelNames === true && !LABEL_NAME_PATTERN.test(name)) {
       fail(at, 'invalid label name: must match [a-zA-Z_][a-zA-Z0-9_]*');
     }
     if (typeof raw !== 'string') fail(at, 'must be a string');
+    const problem = entryProblem(options, name, raw);
+    if (problem !== null) fail(at, problem);
     if (raw === '' && options.dropEmptyValues === true) continue;
     entries.push([name, raw]);
   }
