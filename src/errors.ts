@@ -3,6 +3,7 @@
  * `ERROR_CATALOGUE` in `@livegate/protocol`, shared with the SDK; new codes go there and into the
  * table of docs/api.md.
  */
+import { STATUS_CODES } from 'node:http';
 import { ERROR_CATALOGUE, type ErrorBody as WireErrorBody, type ErrorCode } from '@livegate/protocol';
 
 export type { ErrorCode, ErrorSpec } from '@livegate/protocol';
@@ -52,4 +53,60 @@ export class LivegateError extends Error {
 /** Builds the HTTP error body for a code without throwing. */
 export function errorBody(code: ErrorCode, message?: string, field?: string): ErrorBody {
   return new LivegateError(code, message, field === undefined ? undefined : { field }).toBody();
+}
+
+/** An error inside a stream: the data of the SSE `error` event and of the WebSocket `error` op. */
+export type ErrorData = {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly field?: string;
+};
+
+/** The in-stream form of an error (SSE `error` event, WebSocket `error` op). */
+export function errorData(error: LivegateError): ErrorData;
+export function errorData(code: ErrorCode, message?: string, field?: string): ErrorData;
+export function errorData(error: LivegateError | ErrorCode, message?: string, field?: string): ErrorData {
+  const e = typeof error === 'string' ? new LivegateError(error, message, field === undefined ? {} : { field }) : error;
+  return e.field === undefined
+    ? { code: e.code, message: e.message }
+    : { code: e.code, message: e.message, field: e.field };
+}
+
+/** How an error is answered over HTTP, whoever writes the answer (Fastify or a raw socket). */
+export interface HttpErrorAnswer {
+  readonly status: number;
+  /** `Retry-After` when the client should come back, else nothing (the body is always JSON). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** `{"error":{"code","message","field"}}` as JSON. */
+  readonly body: string;
+}
+
+/**
+ * The one rendering of an error as an HTTP answer: the catalogue's status, the JSON body, and
+ * `Retry-After` (the error's own wait, else `defaultRetryAfterSeconds`) for retryable 429 and 503.
+ * The Fastify error handler, the refused WebSocket upgrade and the malformed-request answer all
+ * go through it.
+ */
+export function httpErrorAnswer(error: LivegateError, defaultRetryAfterSeconds: number): HttpErrorAnswer {
+  const status = error.status;
+  const retry = ERRORS[error.code].retry && (status === 429 || status === 503);
+  return {
+    status,
+    headers: retry ? { 'Retry-After': String(error.retryAfterSeconds ?? defaultRetryAfterSeconds) } : {},
+    body: JSON.stringify(error.toBody()),
+  };
+}
+
+/**
+ * An {@link HttpErrorAnswer} as a complete HTTP/1.1 response, for a socket no framework answers
+ * on (a refused upgrade, a malformed request); the reason phrase is Node's. The connection closes
+ * after it.
+ */
+export function rawHttpResponse(
+  answer: HttpErrorAnswer,
+  statusLine = `${answer.status} ${STATUS_CODES[answer.status] ?? 'Error'}`,
+): string {
+  let head = `HTTP/1.1 ${statusLine}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(answer.body)}\r\n`;
+  for (const [name, value] of Object.entries(answer.headers)) head += `${name}: ${value}\r\n`;
+  return `${head}Connection: close\r\n\r\n${answer.body}`;
 }

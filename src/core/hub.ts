@@ -11,7 +11,7 @@ import type { CompiledFilter } from './filter.js';
 import { MatcherBudget, type MatcherBudgetLimits } from './matcher-budget.js';
 import { ReservedNames } from './reserved-names.js';
 import { NOOP_OBSERVER, type HubObserver } from './observer.js';
-import type { CloseReason, Outbound, TransportKind } from './outbound.js';
+import { closeReasonFor, type CloseReason, type Outbound, type TransportKind } from './outbound.js';
 import { ReplayWindow, type ReplayWindowOptions } from './replay-window.js';
 import { resumePoint, safeResumePosition, truncate, type ResetReason, type ResumePoint } from './resume.js';
 import { SerializedEvent } from './serialized-event.js';
@@ -618,11 +618,7 @@ export class Hub {
   /** Closes a session whose queue overflowed. */
   private slowConsumer(session: Session): void {
     this.observer.slowConsumer(session.kind, session.queued);
-    session.close({
-      code: 'slow_consumer',
-      message: 'client did not read fast enough; resume from the last event id',
-      wsCode: 4008,
-    });
+    session.close(closeReasonFor('slow_consumer', 'client did not read fast enough; resume from the last event id'));
   }
 
   /** Called by a session as it closes: forgets it everywhere. */

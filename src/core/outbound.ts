@@ -1,4 +1,5 @@
-import type { ControlName, TransportName } from '@livegate/protocol';
+import { WS_CLOSE, type ControlName, type TransportName } from '@livegate/protocol';
+import { ERRORS, type ErrorCode, type ErrorSpec } from '../errors.js';
 import type { SerializedEvent } from './serialized-event.js';
 
 /** The transports livegate speaks (`TransportName` of `@livegate/protocol`). */
@@ -32,6 +33,20 @@ export interface CloseReason {
   readonly message: string;
   /** WebSocket close code. */
   readonly wsCode: number;
+}
+
+/**
+ * The close reason of a catalogue error: its message (or `message`) and the catalogue's WebSocket
+ * close code (`internal`'s 1011 for a code that has none).
+ */
+export function closeReasonFor(code: ErrorCode, message: string = ERRORS[code].message): CloseReason {
+  const spec: ErrorSpec = ERRORS[code];
+  return { code, message, wsCode: spec.closeCode ?? WS_CLOSE.internal };
+}
+
+/** A close that is no error: the peer went away (`client_closed`) or the stream is done (`done`). */
+export function normalClose(code: 'client_closed' | 'done', message: string): CloseReason {
+  return { code, message, wsCode: WS_CLOSE.normal };
 }
 
 /**

@@ -1,6 +1,13 @@
 import type { Clock } from './clock.js';
 import type { HubObserver } from './observer.js';
-import type { CloseReason, ControlName, Outbound, TransportKind, TransportWriter } from './outbound.js';
+import {
+  closeReasonFor,
+  type CloseReason,
+  type ControlName,
+  type Outbound,
+  type TransportKind,
+  type TransportWriter,
+} from './outbound.js';
 import type { Principal } from './principal.js';
 import type { SerializedEvent } from './serialized-event.js';
 import type { Subscription } from './subscription.js';
@@ -45,11 +52,7 @@ export interface SessionHost {
 export type SessionTimer = 'heartbeat' | 'keepalive' | 'timeout' | 'expiry';
 
 /** How a session whose token expires is ended: SSE `error` event, WebSocket close 4001, poll 401. */
-export const TOKEN_EXPIRED: CloseReason = Object.freeze({
-  code: 'token_expired',
-  message: 'the token has expired; get a new one',
-  wsCode: 4001,
-});
+export const TOKEN_EXPIRED: CloseReason = Object.freeze(closeReasonFor('token_expired'));
 
 /** Limits of one session's outbound queue. */
 export interface QueueLimits {

@@ -1,5 +1,4 @@
-import { LivegateError } from '../errors.js';
-import type { CloseReason } from './outbound.js';
+import { closeReasonFor, normalClose, type CloseReason } from './outbound.js';
 import type { Principal } from './principal.js';
 import type { Session } from './session.js';
 
@@ -66,9 +65,7 @@ export function sessionStream(session: Session, subscription?: string, end?: () 
     close(code = 'done', message?: string): void {
       if (!this.open) return;
       const reason: CloseReason =
-        code === 'done'
-          ? { code: 'done', message: message ?? 'stream ended', wsCode: 1000 }
-          : { code, message: message ?? new LivegateError(code).message, wsCode: 1011 };
+        code === 'done' ? normalClose('done', message ?? 'stream ended') : closeReasonFor(code, message);
       if (subscription === undefined) {
         session.close(reason);
         return;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERRORS, LivegateError, errorBody, type ErrorCode } from '../errors.js';
+import { LivegateError, errorBody, httpErrorAnswer, type ErrorCode } from '../errors.js';
 
 /** Fastify's own error codes mapped onto the catalogue, so every error body has one shape. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -29,7 +29,7 @@ export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: nu
           : code === 'invalid_json'
             ? `body is not valid JSON: ${error.message}`
             : code === 'unsupported_media_type'
-              ? ERRORS.unsupported_media_type.message
+              ? `Content-Type must be application/json, got ${JSON.stringify(String(request.headers['content-type']).slice(0, 80))}`
               : error.message;
       livegate = new LivegateError(code, message);
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
@@ -38,9 +38,8 @@ export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: nu
       log.error({ err: error, method: request.method, url: request.url.split('?')[0] }, 'request failed');
       livegate = new LivegateError('internal');
     }
-    if (ERRORS[livegate.code].retry && (livegate.status === 429 || livegate.status === 503))
-      void reply.header('retry-after', String(livegate.retryAfterSeconds ?? retryAfterSeconds));
-    void reply.status(livegate.status).type('application/json; charset=utf-8').send(livegate.toBody());
+    const answer = httpErrorAnswer(livegate, retryAfterSeconds);
+    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body);
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`));

@@ -25,7 +25,9 @@ import { handlePoll } from '../transports/long-poll.js';
 import { handleSse } from '../transports/sse.js';
 import { SourceStreamFactory } from '../transports/source-streams.js';
 import { rejectHandshake, WebSocketTransport, WS_PATH } from '../transports/websocket.js';
-import { errorBody, LivegateError } from '../errors.js';
+import { WS_CLOSE } from '@livegate/protocol';
+import { closeReasonFor } from '../core/outbound.js';
+import { httpErrorAnswer, LivegateError, rawHttpResponse } from '../errors.js';
 import { AddressList } from './auth/address-list.js';
 import { AuthGate } from './auth/auth-gate.js';
 import { installAccessControl, tagRoutes } from './auth/access-hook.js';
@@ -263,22 +265,25 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       if (code === 'ECONNRESET' || socket.destroyed) return;
       if (socket.writable) {
         // The statuses Node and Fastify give these two are kept; only the body takes our shape.
-        const [status, body] =
+        const [status, error] =
           code === 'HPE_HEADER_OVERFLOW'
-            ? ['431 Request Header Fields Too Large', errorBody('payload_too_large', 'request headers too large')]
+            ? [
+                '431 Request Header Fields Too Large',
+                new LivegateError('payload_too_large', 'request headers too large'),
+              ]
             : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-              ? ['408 Request Timeout', errorBody('idle_timeout', 'request not received in time')]
-              : ['400 Bad Request', errorBody('invalid_body', 'malformed HTTP request')];
-        const json = JSON.stringify(body);
-        socket.write(
-          `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
-        );
+              ? ['408 Request Timeout', new LivegateError('idle_timeout', 'request not received in time')]
+              : ['400 Bad Request', new LivegateError('invalid_body', 'malformed HTTP request')];
+        socket.write(rawHttpResponse(httpErrorAnswer(error, config.limits.retryAfterSeconds), status));
       }
       socket.destroy();
     },
   });
   sockets.attach(app.server);
   installErrorHandling(app, config.limits.retryAfterSeconds, log);
+  // Request bodies are JSON only: without Fastify's default text/plain parser every other type is
+  // refused with 415 unsupported_media_type by the framework, for every route and source plugin.
+  app.removeContentTypeParser('text/plain');
   installSecurityHeaders(app, tlsFiles !== null);
   installAccessControl(app, {
     gate,
@@ -390,7 +395,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     for (const source of started.reverse()) await source.stop().catch(() => {});
     await cluster.stop().catch(() => {});
     stopBusHealth();
-    await hub.stop({ code: 'shutting_down', message: 'start-up failed', wsCode: 1011 });
+    await hub.stop({ ...closeReasonFor('shutting_down', 'start-up failed'), wsCode: WS_CLOSE.internal });
     await app.close().catch(() => {});
     throw err;
   }
@@ -433,7 +438,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
       }
       await cluster.stop().catch((err: unknown) => log.warn({ err }, 'cluster services stop failed'));
       stopBusHealth();
-      await hub.stop({ code: 'shutting_down', message: 'server is shutting down', wsCode: 1001 });
+      await hub.stop(closeReasonFor('shutting_down'));
       ws.close();
       await app.close();
       log.info('stopped');

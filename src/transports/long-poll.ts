@@ -1,6 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formatEventId, parseEventId } from '../core/event-id.js';
-import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
+import {
+  closeReasonFor,
+  normalClose,
+  type CloseReason,
+  type Outbound,
+  type TransportWriter,
+} from '../core/outbound.js';
 import { authorizeFilter } from '../core/principal.js';
 import type { Session } from '../core/session.js';
 import type { Subscription } from '../core/subscription.js';
@@ -124,7 +130,7 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
       if (status !== 200) void reply.code(status);
       resolve(body);
       // Close synchronously: anything dispatched after this point is after `lastEventId`.
-      session.close({ code: 'done', message: 'answered', wsCode: 1000 });
+      session.close(normalClose('done', 'answered'));
     });
     let session: Session;
     try {
@@ -137,7 +143,7 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
       return;
     }
     session.onClose(() => writer.respond());
-    reply.raw.on('close', () => session.close({ code: 'client_closed', message: 'client went away', wsCode: 1000 }));
+    reply.raw.on('close', () => session.close(normalClose('client_closed', 'client went away')));
     try {
       // Answers are sent from a later tick, never during subscribe, so the position can be set after it.
       const sub: Subscription = ctx.hub.subscribe(
@@ -147,7 +153,7 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
       writer.position = () => (sub.mode !== 'live' ? formatEventId(ctx.hub.epoch, sub.cursor) : ctx.hub.head);
     } catch (err) {
       reject(err);
-      session.close({ code: 'internal', message: 'poll could not subscribe', wsCode: 1011 });
+      session.close(closeReasonFor('internal', 'poll could not subscribe'));
       return;
     }
     if (session.state === 'open') {

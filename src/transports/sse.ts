@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizeFilter, type Principal } from '../core/principal.js';
-import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
+import { normalClose, type CloseReason, type Outbound, type TransportWriter } from '../core/outbound.js';
 import { parseEventId } from '../core/event-id.js';
 import type { SerializedEvent } from '../core/serialized-event.js';
 import type { Session } from '../core/session.js';
@@ -174,7 +174,7 @@ function startStream(
   session.onClose((reason) => {
     log.debug({ connection: session.id, reason: reason.code, sent: session.sent }, 'sse closed');
   });
-  res.on('close', () => session.close({ code: 'client_closed', message: 'client closed the stream', wsCode: 1000 }));
+  res.on('close', () => session.close(normalClose('client_closed', 'client closed the stream')));
   res.on('error', (err) => log.debug({ connection: session.id, err }, 'sse socket error'));
 
   session.control('hello', {

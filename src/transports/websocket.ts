@@ -1,14 +1,20 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { CloseReason, Outbound, TransportWriter } from '../core/outbound.js';
+import {
+  closeReasonFor,
+  normalClose,
+  type CloseReason,
+  type Outbound,
+  type TransportWriter,
+} from '../core/outbound.js';
 import { authorizeFilter, type Principal } from '../core/principal.js';
 import type { SerializedEvent } from '../core/serialized-event.js';
 import type { Session } from '../core/session.js';
 import { compileFilter } from '../core/filter.js';
 import { sessionStream } from '../core/source-stream.js';
 import type { SubscribeExtension } from '../core/subscribe-extension.js';
-import { ERRORS, LivegateError, type ErrorCode } from '../errors.js';
+import { LivegateError, errorData, httpErrorAnswer, rawHttpResponse } from '../errors.js';
 import type { TransportContext } from './context.js';
 import { wsFrameOf } from './framing.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -203,7 +209,7 @@ export class WebSocketTransport {
       budget.forget(session.id);
       log.debug({ connection: session.id, reason: reason.code, sent: session.sent }, 'ws closed');
     });
-    ws.on('close', () => session.close({ code: 'client_closed', message: 'peer closed', wsCode: 1000 }));
+    ws.on('close', () => session.close(normalClose('client_closed', 'peer closed')));
     ws.on('error', (err) => {
       // ws reports protocol violations (oversized, invalid UTF-8) here and closes the socket itself.
       log.debug({ connection: session.id, err: err.message }, 'ws error');
@@ -217,11 +223,12 @@ export class WebSocketTransport {
       lastHeard = ctx.hub.now();
       if (session.state !== 'open') return;
       if (!budget.take(session.id)) {
-        session.close({
-          code: 'rate_limited',
-          message: `more than ${ctx.config.ws.maxMessagesPerSecond} messages per second (ws.maxMessagesPerSecond)`,
-          wsCode: 1008,
-        });
+        session.close(
+          closeReasonFor(
+            'rate_limited',
+            `more than ${ctx.config.ws.maxMessagesPerSecond} messages per second (ws.maxMessagesPerSecond)`,
+          ),
+        );
         return;
       }
       if (isBinary) {
@@ -238,7 +245,7 @@ export class WebSocketTransport {
       if (session.state !== 'open') return;
       const now = ctx.hub.now();
       if (now - lastHeard >= idleTimeoutMs) {
-        session.close({ code: 'idle_timeout', message: ERRORS.idle_timeout.message, wsCode: 4000 });
+        session.close(closeReasonFor('idle_timeout'));
         return;
       }
       if (now - lastPing >= pingIntervalMs) {
@@ -305,7 +312,7 @@ export class WebSocketTransport {
         this.ctx.log.error({ err, connection: session.id }, 'ws message handler failed');
       }
       const e = err instanceof LivegateError ? err : new LivegateError('internal');
-      session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e.code, e.message, e.field) });
+      session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e) });
     }
   }
 
@@ -330,7 +337,7 @@ export class WebSocketTransport {
       (err: unknown) => {
         if (!(err instanceof LivegateError)) this.ctx.log.error({ err, connection: session.id }, 'ws refresh failed');
         const e = err instanceof LivegateError ? err : new LivegateError('internal');
-        session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e.code, e.message, e.field) });
+        session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e) });
       },
     );
   }
@@ -408,10 +415,6 @@ const SUBSCRIBE_FIELDS: readonly string[] = [
 /** The filter an extension subscription carries; it is never in the dispatcher, so it matches nothing. */
 const EXTENSION_FILTER = compileFilter({ topics: [] });
 
-function errorData(code: ErrorCode, message: string = ERRORS[code].message, field?: string): Record<string, unknown> {
-  return field === undefined ? { code, message } : { code, message, field };
-}
-
 function stringList(msg: Record<string, unknown>, field: string): string[] {
   const value = msg[field];
   if (value === undefined || value === null) return [];
@@ -432,26 +435,8 @@ function checkKeys(msg: Record<string, unknown>, allowed: readonly string[]): vo
 
 /** Answers a refused handshake with a proper HTTP response and closes the socket. */
 export function rejectHandshake(socket: Duplex, error: LivegateError, retryAfterSeconds: number): void {
-  const body = JSON.stringify(error.toBody());
-  const retry =
-    ERRORS[error.code].retry && (error.status === 429 || error.status === 503)
-      ? `Retry-After: ${error.retryAfterSeconds ?? retryAfterSeconds}\r\n`
-      : '';
   // Once the answer is out the socket goes, even if the peer never closes its side.
   socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawHttpResponse(httpErrorAnswer(error, retryAfterSeconds)));
   socket.once('error', () => {});
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};

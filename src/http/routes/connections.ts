@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Hub } from '../../core/hub.js';
+import { closeReasonFor } from '../../core/outbound.js';
 import { LivegateError } from '../../errors.js';
 
 /**
@@ -15,11 +16,7 @@ export function registerConnectionRoutes(app: FastifyInstance, hub: Hub, node: s
     return { node, count: connections.length, connections };
   });
   app.delete<{ Params: { id: string } }>('/api/v2/connections/:id', admin, async (request, reply) => {
-    const closed = hub.closeSession(request.params.id, {
-      code: 'closed_by_admin',
-      message: 'connection closed by an administrator',
-      wsCode: 4010,
-    });
+    const closed = hub.closeSession(request.params.id, closeReasonFor('closed_by_admin'));
     if (!closed)
       throw new LivegateError('not_found', `no connection "${request.params.id.slice(0, 64)}"`, { field: 'id' });
     return reply.status(204).send();

@@ -11,14 +11,6 @@ export function registerPublishRoute(app: FastifyInstance, hub: Hub, config: Con
   const options = { bodyLimit: config.publish.maxBodyBytes, config: { access: 'write' as const } };
   app.post('/api/v2/events', options, async (request, reply) => {
     try {
-      // Fastify also parses text/plain (into a string); refuse it as clearly as any other type.
-      const contentType = request.headers['content-type'];
-      if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) {
-        throw new LivegateError(
-          'unsupported_media_type',
-          `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 80))}`,
-        );
-      }
       const body = request.body;
       if (body === undefined || body === null || typeof body !== 'object') {
         throw new LivegateError('invalid_body', 'body must be an event draft object or an array of drafts', {

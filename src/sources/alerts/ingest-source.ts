@@ -69,13 +69,6 @@ export class IngestSource implements Source {
     // with basic or bearer auth, as Prometheus sends them) before the body is read.
     const options = { bodyLimit: this.#bodyLimitBytes, config: { access: 'write' as const, writesTopics: ['alerts'] } };
     app.post('/', options, async (request, reply) => {
-      const contentType = request.headers['content-type'];
-      if (contentType !== undefined && !/^application\/json\s*(;|$)/i.test(contentType)) {
-        throw new LivegateError(
-          'unsupported_media_type',
-          `Content-Type must be application/json, got ${JSON.stringify(contentType.slice(0, 80))}`,
-        );
-      }
       const parsed = parsePostableAlerts(request.body, { maxAlerts: MAX_POSTABLE_ALERTS });
       if (!parsed.ok)
         throw new LivegateError('invalid_body', parsed.error.message, { field: parsed.error.field || 'body' });
