@@ -22,13 +22,21 @@ import { renderAge } from './format.js';
 import { setupTheme } from './theme.js';
 import { BrowserNotifier, Toaster } from './toasts.js';
 import { TopicState } from './topic-state.js';
+import { authHeaders, captureTokenFromUrl, currentToken, setupTokenButton } from './access-token.js';
 
 function serverUrl(): string {
   return new URL('.', window.location.href).href;
 }
 
 function start(): void {
-  const client = createClient({ url: serverUrl(), topics: ['console', 'health'], maxReconnectDelayMs: 5000 });
+  captureTokenFromUrl();
+  setupTokenButton(byId<HTMLButtonElement>('token-button'));
+  const client = createClient({
+    url: serverUrl(),
+    getToken: currentToken,
+    topics: ['console', 'health'],
+    maxReconnectDelayMs: 5000,
+  });
   const state = new TopicState<ConsoleSnapshot>(client, 'console', consoleReducer, '*');
   const health = new TopicState(client, 'health', healthReducer, 'health_changed');
   const connection = new ConnectionView(
@@ -136,7 +144,7 @@ function start(): void {
     render();
   });
   // Without console.nats.servers the console API is an unknown path: say so instead of waiting.
-  fetch(new URL('api/v1/console/topics?limit=1', serverUrl())).then(
+  fetch(new URL('api/v1/console/topics?limit=1', serverUrl()), { headers: authHeaders() }).then(
     (res) => {
       if (res.status !== 404) return;
       off = true;

@@ -6,6 +6,7 @@
  * ends the backfill: the history then starts at page load, as before.
  */
 import type { LivegateEvent } from '../../packages/client/src/index.js';
+import { authHeaders } from './access-token.js';
 
 /** Most poll pages read (each answers up to the server's batch size). */
 const MAX_PAGES = 20;
@@ -22,7 +23,7 @@ interface PollAnswer {
  */
 export async function backfillResolved(add: (event: LivegateEvent) => void, match: string): Promise<void> {
   const base = new URL('.', window.location.href);
-  const info = (await (await fetch(new URL('api/v2/info', base))).json()) as {
+  const info = (await (await fetch(new URL('api/v2/info', base), { headers: authHeaders() })).json()) as {
     epoch?: string;
     window?: { events: number; firstSeq: number };
   };
@@ -31,7 +32,7 @@ export async function backfillResolved(add: (event: LivegateEvent) => void, matc
   for (let page = 0; page < MAX_PAGES; page++) {
     const query = new URLSearchParams({ topics: 'alerts', types: 'alert_resolved', since, timeout: '0' });
     if (match !== '') query.set('match', match);
-    const res = await fetch(new URL(`api/v2/events/poll?${query.toString()}`, base));
+    const res = await fetch(new URL(`api/v2/events/poll?${query.toString()}`, base), { headers: authHeaders() });
     if (!res.ok) return;
     const answer = (await res.json()) as PollAnswer;
     if (answer.reset || answer.events.length === 0) return;

@@ -36,6 +36,7 @@ import { backfillResolved } from './history-backfill.js';
 import { createSilence, expireSilence } from './silence-api.js';
 import { matcherText } from './silences-view.js';
 import { readSetting } from './settings.js';
+import { captureTokenFromUrl, currentToken, setupTokenButton } from './access-token.js';
 
 /** Base URL of the server: the directory the page was served from (works behind a path prefix). */
 function serverUrl(): string {
@@ -48,8 +49,11 @@ function alertsFilter(canonical: string): { topics: string[]; match?: string[] }
 }
 
 function start(): void {
+  captureTokenFromUrl();
+  setupTokenButton(byId<HTMLButtonElement>('token-button'));
   const client = createClient({
     url: serverUrl(),
+    getToken: currentToken,
     topics: ['silences', 'health', 'stats'],
     // A dashboard should come back quickly after a server restart; jitter still spreads them out.
     maxReconnectDelayMs: 5000,
@@ -57,6 +61,7 @@ function start(): void {
   const initial = parseFilter(new URL(window.location.href).searchParams.get('filter') ?? '');
   const alertsClient = createClient({
     url: serverUrl(),
+    getToken: currentToken,
     ...alertsFilter(initial.ok ? initial.canonical : ''),
     maxReconnectDelayMs: 5000,
   });

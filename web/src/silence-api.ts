@@ -4,6 +4,8 @@
  * `{"error":{"code","message"}}` and are thrown as {@link WriteError} with that message.
  */
 
+import { authHeaders } from './access-token.js';
+
 /** A write the server refused or could not do; `message` is the server's explanation. */
 export class WriteError extends Error {
   override readonly name = 'WriteError';
@@ -27,7 +29,7 @@ async function explain(res: Response): Promise<WriteError> {
   } catch {
     // Not JSON: keep the status.
   }
-  if (res.status === 401) message = `${message} (writes need the admin token)`;
+  if (res.status === 401) message = `${message} (writes need credentials: paste an access token)`;
   return new WriteError(message, res.status);
 }
 
@@ -35,7 +37,7 @@ async function explain(res: Response): Promise<WriteError> {
 export async function createSilence(body: Record<string, unknown>): Promise<string> {
   const res = await fetch(new URL('api/v2/silences', base()), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeaders() },
     body: JSON.stringify(body),
   });
   if (!res.ok) throw await explain(res);
@@ -45,6 +47,9 @@ export async function createSilence(body: Record<string, unknown>): Promise<stri
 
 /** `DELETE /api/v2/silence/{id}`. */
 export async function expireSilence(id: string): Promise<void> {
-  const res = await fetch(new URL(`api/v2/silence/${encodeURIComponent(id)}`, base()), { method: 'DELETE' });
+  const res = await fetch(new URL(`api/v2/silence/${encodeURIComponent(id)}`, base()), {
+    method: 'DELETE',
+    headers: authHeaders(),
+  });
   if (!res.ok) throw await explain(res);
 }
