@@ -208,6 +208,32 @@ describe('publish and tail against a running server', () => {
   });
 });
 
+describe('tail when the server is full', () => {
+  it('retries after a 503 with backoff and connects once a slot is free', async () => {
+    const server = await serveCli(['--limits-max-connections', '1']);
+    const holder = new AbortController();
+    try {
+      const held = await fetch(`${server.url}/api/v2/events/stream?topics=x`, { signal: holder.signal });
+      expect(held.status).toBe(200);
+      const tail = new Cli(['tail', '-u', server.url, '-t', 'x']);
+      const refused = await tail.stderrLine((l) => l.includes('HTTP 503'), 'the 503 retry message', 15_000);
+      expect(refused).toMatch(
+        new RegExp(
+          `^tail: GET ${server.url}/api/v2/events/stream: HTTP 503 too_many_connections: .+; retrying in \\d+ s$`,
+        ),
+      );
+      holder.abort();
+      await tail.line((l) => l.startsWith('{"control":"hello"'), 'the hello after the retry', 20_000);
+      tail.child.kill('SIGINT');
+      expect(await tail.exited(10_000)).toEqual({ code: 0, signal: null });
+    } finally {
+      holder.abort();
+      server.cli.child.kill('SIGTERM');
+      await server.cli.exited(10_000);
+    }
+  }, 60_000);
+});
+
 describe('serve switches', () => {
   it('--no-alerts-ingest turns a default-on key off', async () => {
     const server = await serveCli(['--no-alerts-ingest']);
