@@ -3,7 +3,9 @@ import type { EventDraft, StampedDraft } from './event.js';
 import {
   MAX_DATA_BYTES,
   MAX_DATA_DEPTH,
+  formatTime,
   isValidSource,
+  parseRfc3339,
   isValidTopic,
   isValidType,
   SOURCE_RULE,
@@ -68,14 +70,17 @@ export function stampDraft(input: unknown, now: string, defaultSource: string, p
   }
   let stampedTime = now;
   if (time !== undefined) {
-    if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time))) {
+    // The one RFC 3339 rule (@livegate/protocol): impossible dates such as 2026-02-31 are refused
+    // rather than rolled over into March, as Date.parse did.
+    const ms = typeof time === 'string' ? parseRfc3339(time) : undefined;
+    if (ms === undefined) {
       throw new LivegateError(
         'invalid_event',
-        `time ${describe(time)} is not an RFC 3339 date-time like 2026-11-23T07:01:29Z`,
+        `time ${describe(time)} is not an RFC 3339 date-time like 2026-11-23T07:01:29Z (a real date, T between date and time)`,
         { field: `${prefix}time` },
       );
     }
-    stampedTime = new Date(time).toISOString();
+    stampedTime = formatTime(ms);
   }
   return {
     topic,
@@ -128,7 +133,6 @@ function dataProblem(data: unknown): string | null {
 
 /** `snapshot` marks state snapshots; the others would pose as control events with `named=1`. */
 const RESERVED_TYPES = new Set(['snapshot', 'hello', 'heartbeat', 'reset', 'shutdown', 'error', 'message']);
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 const ALLOWED_KEYS = new Set(['topic', 'type', 'source', 'labels', 'data', 'time']);
 

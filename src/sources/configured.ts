@@ -46,7 +46,14 @@ export interface ConfiguredSourceDeps {
 export function configuredSources(config: Config, deps: ConfiguredSourceDeps = {}): Source[] {
   const publishers: Source[] = [];
   const state = new AlertStateSource();
-  if (config.alerts.ingest) publishers.push(new IngestSource({ resolveTimeoutMs: config.alerts.resolveTimeoutMs }));
+  if (config.alerts.ingest)
+    publishers.push(
+      new IngestSource({
+        resolveTimeoutMs: config.alerts.resolveTimeoutMs,
+        maxAlerts: config.alerts.maxAlerts,
+        maxEndsAtAheadMs: config.alerts.maxEndsAtAheadMs,
+      }),
+    );
   const watcher =
     config.alertmanagers.length > 0
       ? new AlertmanagerWatcher(config.alertmanagers, {

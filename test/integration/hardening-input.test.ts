@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFilter } from '../../src/core/filter.js';
 import { sha256Hex } from '../../src/http/auth/publish-keys.js';
 import type { LivegateServer } from '../../src/http/server.js';
+import { startAlertmanager, type Alertmanager } from '../harness/alertmanager.js';
 import { publishEvents, startTestServer } from '../harness/livegate.js';
 import { TestSse } from '../harness/sse-client.js';
 import { TestWs } from '../harness/ws-client.js';
@@ -186,6 +187,99 @@ describe('finding 5: clients cannot forge the server state', () => {
       );
     } finally {
       await keyed.close();
+    }
+  });
+});
+
+/** POSTs a raw body to a server's (or an Alertmanager's) `POST /api/v2/alerts`. */
+async function postAlerts(target: { url: string }, body: unknown): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${target.url}/api/v2/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+function errorOf(answer: { text: string }): { code: string; field?: string; message: string } {
+  return (JSON.parse(answer.text) as { error: { code: string; field?: string; message: string } }).error;
+}
+
+const inMinutes = (minutes: number): string => new Date(Date.now() + minutes * 60_000).toISOString();
+
+describe('finding 8: alert input is as strict as Alertmanager', () => {
+  let am: Alertmanager;
+  beforeAll(async () => {
+    am = await startAlertmanager();
+  });
+  afterAll(async () => {
+    await am.stop();
+  });
+
+  it('answers 400 on [0].startsAt for startsAt 10 minutes ahead without endsAt, as the real Alertmanager does', async () => {
+    const body = [{ labels: { alertname: 'Future', job: 'x' }, startsAt: inMinutes(10) }];
+    const real = await postAlerts(am, body);
+    expect(real.status).toBe(400);
+    expect(real.text).toMatch(/start time must be before end time/);
+    const ours = await postAlerts(server, body);
+    expect(ours.status).toBe(400);
+    expect(errorOf(ours)).toMatchObject({ code: 'invalid_body', field: '[0].startsAt' });
+    expect(errorOf(ours).message).toMatch(/start time must be before end time/);
+  });
+
+  it('refuses an impossible date (February 31) with 400 naming the field, where both accept a real one', async () => {
+    const bad = [{ labels: { alertname: 'Feb31' }, startsAt: '2026-02-31T10:00:00Z' }];
+    expect((await postAlerts(am, bad)).status).toBe(400);
+    const ours = await postAlerts(server, bad);
+    expect(ours.status).toBe(400);
+    expect(errorOf(ours).field).toBe('[0].startsAt');
+    const good = [{ labels: { alertname: 'Feb28' }, startsAt: '2026-02-28T10:00:00Z', endsAt: inMinutes(5) }];
+    expect((await postAlerts(am, good)).status).toBe(200);
+    expect((await postAlerts(server, good)).status).toBe(200);
+  });
+
+  it('refuses time "2026-02-31T…" on the publish API with 400 on time (it became March 3)', async () => {
+    const res = await fetch(`${server.url}/api/v2/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ topic: 'deploys', type: 'x', time: '2026-02-31T07:01:29Z' }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { field: string } }).error.field).toBe('time');
+  });
+});
+
+describe('finding 6: what the alert ingest holds is bounded', () => {
+  it('refuses more than 64 labels and label values over 1024 chars, as the publish API does', async () => {
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`l${i}`, 'v']));
+    const tooMany = await postAlerts(server, [{ labels: { alertname: 'A', ...many } }]);
+    expect(tooMany.status).toBe(400);
+    expect(errorOf(tooMany)).toMatchObject({ code: 'invalid_body', field: '[0].labels' });
+    const tooLong = await postAlerts(server, [{ labels: { alertname: 'A', big: 'x'.repeat(100_000) } }]);
+    expect(tooLong.status).toBe(400);
+    expect(errorOf(tooLong)).toMatchObject({ field: '[0].labels.big' });
+  });
+
+  it('refuses an endsAt in year 9999 with 400 on [0].endsAt', async () => {
+    const answer = await postAlerts(server, [{ labels: { alertname: 'Forever' }, endsAt: '9999-12-31T00:00:00Z' }]);
+    expect(answer.status).toBe(400);
+    expect(errorOf(answer).field).toBe('[0].endsAt');
+  });
+
+  it('holds at most alerts.maxAlerts: forgets resolved alerts first, then answers 429 too_many_alerts', async () => {
+    const small = await startTestServer({ alerts: { maxAlerts: 3 } });
+    try {
+      const alert = (name: string, endsAt = inMinutes(5)) => ({ labels: { alertname: name }, endsAt });
+      expect((await postAlerts(small, [alert('a'), alert('b'), alert('c')])).status).toBe(200);
+      const full = await postAlerts(small, [alert('d')]);
+      expect(full.status).toBe(429);
+      expect(errorOf(full).code).toBe('too_many_alerts');
+      // Updating a held alert still works; resolving one makes room for a new one.
+      expect((await postAlerts(small, [alert('a', inMinutes(10))])).status).toBe(200);
+      expect((await postAlerts(small, [alert('b', new Date(Date.now() - 1000).toISOString())])).status).toBe(200);
+      expect((await postAlerts(small, [alert('d')])).status).toBe(200);
+    } finally {
+      await small.close();
     }
   });
 });

@@ -37,6 +37,11 @@ export const ERROR_CATALOGUE = {
   payload_too_large: { status: 413, closeCode: 1009, retry: false, message: 'payload too large' },
   too_many_events: { status: 413, retry: false, message: 'too many events in one request' },
   too_many_subscriptions: { status: 400, retry: false, message: 'too many subscriptions on this connection' },
+  too_many_alerts: {
+    status: 429,
+    retry: true,
+    message: 'the alert store is full of firing alerts (alerts.maxAlerts)',
+  },
   matcher_budget_exhausted: {
     status: 503,
     retry: true,

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { Labels } from '../../core/event.js';
 import { parseSchema, stringMap, stringOr, utcTime, type ParseResult } from '../../config/validation.js';
+import { ALERT_ANNOTATION_LIMITS, ALERT_LABEL_LIMITS } from '../alerts/postable-alerts.js';
 
 /** The only payload version this parser accepts. */
 export const WEBHOOK_VERSION = '4';
@@ -51,8 +52,8 @@ const STATUSES = ['firing', 'resolved'] as const satisfies readonly WebhookStatu
 
 const webhookAlert = z.object({
   status: z.enum(STATUSES),
-  labels: stringMap(),
-  annotations: stringMap({ optional: true }),
+  labels: stringMap(ALERT_LABEL_LIMITS),
+  annotations: stringMap({ optional: true, ...ALERT_ANNOTATION_LIMITS }),
   startsAt: utcTime,
   endsAt: utcTime,
   generatorURL: stringOr(''),

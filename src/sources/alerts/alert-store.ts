@@ -31,13 +31,31 @@ export interface AlertStoreOptions {
   readonly resolveTimeoutMs?: number;
   /** How long a resolved alert is remembered (so a re-fire is `alert_firing`, not `alert_created`). Defaults to 1 hour. */
   readonly retentionMs?: number;
+  /**
+   * Most alerts (fingerprints) held. To make room for new ones, remembered resolved alerts are
+   * forgotten first, oldest end first; when only firing alerts remain, {@link AlertStore.check}
+   * refuses the batch. Defaults to 10,000.
+   */
+  readonly maxAlerts?: number;
+  /** How far ahead of receipt a stated `endsAt` may lie. Defaults to 24 hours. */
+  readonly maxEndsAtAheadMs?: number;
 }
 
 /** Defaults of {@link AlertStoreOptions}. */
 export const ALERT_STORE_DEFAULTS = {
   resolveTimeoutMs: 5 * 60_000,
   retentionMs: 60 * 60_000,
+  maxAlerts: 10_000,
+  maxEndsAtAheadMs: 24 * 60 * 60_000,
 } as const;
+
+/** Why a batch cannot be taken: a field at fault (`400`), or a full store (`429 too_many_alerts`). */
+export interface AlertRefusal {
+  readonly code: 'invalid_body' | 'too_many_alerts';
+  /** The field at fault, e.g. `[3].startsAt`; `''` for the batch as a whole. */
+  readonly field: string;
+  readonly message: string;
+}
 
 interface StoredAlert {
   readonly labels: PostableAlert['labels'];
@@ -91,11 +109,21 @@ export class AlertStore {
   readonly #source: string;
   readonly #resolveTimeoutMs: number;
   readonly #retentionMs: number;
+  readonly #maxAlerts: number;
+  readonly #maxEndsAtAheadMs: number;
   readonly #entries = new Map<string, Entry>();
 
   constructor(options: AlertStoreOptions) {
     const resolveTimeoutMs = options.resolveTimeoutMs ?? ALERT_STORE_DEFAULTS.resolveTimeoutMs;
     const retentionMs = options.retentionMs ?? ALERT_STORE_DEFAULTS.retentionMs;
+    this.#maxAlerts = options.maxAlerts ?? ALERT_STORE_DEFAULTS.maxAlerts;
+    this.#maxEndsAtAheadMs = options.maxEndsAtAheadMs ?? ALERT_STORE_DEFAULTS.maxEndsAtAheadMs;
+    if (!Number.isInteger(this.#maxAlerts) || this.#maxAlerts < 1) {
+      throw new TypeError(`AlertStore: \`maxAlerts\` must be an integer >= 1 (got ${this.#maxAlerts})`);
+    }
+    if (!Number.isFinite(this.#maxEndsAtAheadMs) || this.#maxEndsAtAheadMs <= 0) {
+      throw new TypeError(`AlertStore: \`maxEndsAtAheadMs\` must be a positive number (got ${this.#maxEndsAtAheadMs})`);
+    }
     if (typeof options.source !== 'string' || options.source === '') {
       throw new TypeError('AlertStore: `source` must be a non-empty string such as "ingest"');
     }
@@ -133,7 +161,63 @@ export class AlertStore {
   }
 
   /**
-   * Applies one received batch (already validated by `parsePostableAlerts`) at time `now`.
+   * Checks a batch the way Alertmanager validates alerts after filling in its defaults, plus
+   * livegate's bounds, before anything is applied (a refused batch changes nothing):
+   * - without `endsAt`, an alert ends `resolveTimeoutMs` after receipt, so a `startsAt` later than
+   *   that is refused (Alertmanager: "start time must be before end time") — it was dropped silently;
+   * - a stated `endsAt` more than `maxEndsAtAheadMs` ahead is refused, so an alert cannot be made
+   *   to fire forever (`endsAt` in year 9999);
+   * - new fingerprints must fit in `maxAlerts`, after forgetting remembered resolved alerts.
+   *
+   * @returns `null` when the batch may be applied with {@link ingest}.
+   */
+  check(alerts: readonly PostableAlert[], now: number): AlertRefusal | null {
+    const fresh = new Set<string>();
+    for (let i = 0; i < alerts.length; i++) {
+      const a = alerts[i]!;
+      if (a.endsAt === undefined && a.startsAt !== undefined && a.startsAt > now + this.#resolveTimeoutMs) {
+        return {
+          code: 'invalid_body',
+          field: `[${i}].startsAt`,
+          message:
+            `start time must be before end time: without endsAt the alert ends ${this.#resolveTimeoutMs / 1000} s ` +
+            `after receipt (the resolve timeout), before this startsAt; send endsAt, as Alertmanager requires`,
+        };
+      }
+      if (a.endsAt !== undefined && a.endsAt > now + this.#maxEndsAtAheadMs) {
+        return {
+          code: 'invalid_body',
+          field: `[${i}].endsAt`,
+          message: `is more than ${this.#maxEndsAtAheadMs / 1000} s ahead (alerts.maxEndsAtAheadMs); re-send the alert instead`,
+        };
+      }
+      const fp = fingerprint(a.labels);
+      if (!this.#entries.has(fp)) fresh.add(fp);
+    }
+    const room = this.#maxAlerts - this.#entries.size;
+    if (fresh.size > room) this.#forgetResolved(fresh.size - room);
+    if (fresh.size > this.#maxAlerts - this.#entries.size) {
+      return {
+        code: 'too_many_alerts',
+        field: '',
+        message:
+          `the alert store holds ${this.#entries.size} alerts and this batch adds ${fresh.size}; ` +
+          `max ${this.#maxAlerts} (alerts.maxAlerts)`,
+      };
+    }
+    return null;
+  }
+
+  /** Forgets up to `count` remembered resolved alerts, those that ended first. */
+  #forgetResolved(count: number): void {
+    const resolved: [string, number][] = [];
+    for (const [fp, entry] of this.#entries) if (!entry.firing) resolved.push([fp, entry.alert.endsAt]);
+    resolved.sort((x, y) => x[1] - y[1]);
+    for (let i = 0; i < Math.min(count, resolved.length); i++) this.#entries.delete(resolved[i]![0]);
+  }
+
+  /**
+   * Applies one received batch (already validated by `parsePostableAlerts` and {@link check}) at time `now`.
    *
    * An alert whose `endsAt` lies before its (defaulted) `startsAt` is skipped, as Alertmanager
    * refuses it; an alert never seen firing that arrives already resolved is not stored, since no

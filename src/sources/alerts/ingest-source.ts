@@ -23,6 +23,10 @@ export interface IngestSourceOptions {
   readonly retentionMs?: number;
   /** Largest request body. Defaults to 4 MiB (Prometheus batches 64–256 alerts per request; other senders may batch more). */
   readonly bodyLimitBytes?: number;
+  /** Most alerts held (see `AlertStoreOptions.maxAlerts`). Defaults to 10,000. */
+  readonly maxAlerts?: number;
+  /** How far ahead a stated `endsAt` may lie. Defaults to 24 hours. */
+  readonly maxEndsAtAheadMs?: number;
   /** Interval of the resolve/GC tick. Defaults to 1,000 ms. */
   readonly tickMs?: number;
   /** Clock in epoch ms. Defaults to `Date.now`. */
@@ -51,6 +55,8 @@ export class IngestSource implements Source {
       source: this.name,
       resolveTimeoutMs: options.resolveTimeoutMs ?? INGEST_DEFAULTS.resolveTimeoutMs,
       retentionMs: options.retentionMs ?? INGEST_DEFAULTS.retentionMs,
+      maxAlerts: options.maxAlerts ?? ALERT_STORE_DEFAULTS.maxAlerts,
+      maxEndsAtAheadMs: options.maxEndsAtAheadMs ?? ALERT_STORE_DEFAULTS.maxEndsAtAheadMs,
     });
     this.#bodyLimitBytes = options.bodyLimitBytes ?? INGEST_DEFAULTS.bodyLimitBytes;
     this.#tickMs = options.tickMs ?? INGEST_DEFAULTS.tickMs;
@@ -72,7 +78,10 @@ export class IngestSource implements Source {
       const parsed = parsePostableAlerts(request.body, { maxAlerts: MAX_POSTABLE_ALERTS });
       if (!parsed.ok)
         throw new LivegateError('invalid_body', parsed.error.message, { field: parsed.error.field || 'body' });
-      const drafts = this.store.ingest(parsed.value, this.#now());
+      const now = this.#now();
+      const refusal = this.store.check(parsed.value, now);
+      if (refusal !== null) throw new LivegateError(refusal.code, refusal.message, { field: refusal.field || 'body' });
+      const drafts = this.store.ingest(parsed.value, now);
       if (drafts.length > 0) await ctx.publish(drafts);
       // Alertmanager answers 200 with an empty body; Prometheus only looks at the status.
       return reply.status(200).send();

@@ -9,6 +9,7 @@
  * refuses.
  */
 import type { Labels } from '../../core/event.js';
+import { MAX_LABEL_NAME_LENGTH, MAX_LABEL_VALUE_LENGTH, MAX_LABELS } from '@livegate/protocol';
 import {
   fail,
   fieldPath,
@@ -23,6 +24,29 @@ import {
 
 /** Most alerts accepted in one request. */
 export const MAX_POSTABLE_ALERTS = 10_000;
+
+/**
+ * Labels of an alert: the publish API's limits (64 labels, names ≤ 128 chars, values ≤ 1024), since
+ * they become event labels. The ingest took 10,000 labels and 100 KB values before.
+ */
+export const ALERT_LABEL_LIMITS = {
+  maxEntries: MAX_LABELS,
+  maxNameLength: MAX_LABEL_NAME_LENGTH,
+  maxValueLength: MAX_LABEL_VALUE_LENGTH,
+} as const;
+
+/** Most annotations of one alert, and their longest value (a runbook text fits; a file does not). */
+export const MAX_ANNOTATIONS = 64;
+export const MAX_ANNOTATION_VALUE_LENGTH = 8192;
+
+/** {@link MAX_ANNOTATIONS} and {@link MAX_ANNOTATION_VALUE_LENGTH} as `readStringMap` options. */
+export const ALERT_ANNOTATION_LIMITS = {
+  maxEntries: MAX_ANNOTATIONS,
+  maxValueLength: MAX_ANNOTATION_VALUE_LENGTH,
+} as const;
+
+/** Longest `generatorURL`. */
+export const MAX_GENERATOR_URL_LENGTH = 4096;
 
 /** One alert as received, before the store applies defaults. Times are epoch milliseconds. */
 export interface PostableAlert {
@@ -47,17 +71,27 @@ function readAlert(value: unknown, at: string): PostableAlert {
   const obj = readObject(value, at);
   const labelsAt = fieldPath(at, 'labels');
   if (obj['labels'] === undefined || obj['labels'] === null) fail(labelsAt, 'is required');
-  const labels = readStringMap(obj['labels'], labelsAt, { labelNames: true, dropEmptyValues: true });
+  const labels = readStringMap(obj['labels'], labelsAt, {
+    labelNames: true,
+    dropEmptyValues: true,
+    ...ALERT_LABEL_LIMITS,
+  });
   if (Object.keys(labels).length === 0) {
     fail(labelsAt, 'must hold at least one label with a non-empty value');
   }
-  const annotations = readStringMap(obj['annotations'], fieldPath(at, 'annotations'), { optional: true });
+  const annotations = readStringMap(obj['annotations'], fieldPath(at, 'annotations'), {
+    optional: true,
+    ...ALERT_ANNOTATION_LIMITS,
+  });
   const startsAt = readOptionalTime(obj['startsAt'], fieldPath(at, 'startsAt'));
   const endsAt = readOptionalTime(obj['endsAt'], fieldPath(at, 'endsAt'));
   if (startsAt !== undefined && endsAt !== undefined && endsAt < startsAt) {
     fail(fieldPath(at, 'endsAt'), 'must not be before startsAt');
   }
   const generatorURL = readString(obj['generatorURL'], fieldPath(at, 'generatorURL'), '');
+  if (generatorURL.length > MAX_GENERATOR_URL_LENGTH) {
+    fail(fieldPath(at, 'generatorURL'), `is ${generatorURL.length} chars; max ${MAX_GENERATOR_URL_LENGTH}`);
+  }
   const alert: { -readonly [K in keyof PostableAlert]: PostableAlert[K] } = { labels, annotations, generatorURL };
   if (startsAt !== undefined) alert.startsAt = startsAt;
   if (endsAt !== undefined) alert.endsAt = endsAt;
