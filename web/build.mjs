@@ -2,7 +2,7 @@
  * Builds the dashboard: `web/src/main.ts` → `web/dist/app.js`, the stylesheets it imports (ours and
  * uPlot's) → `web/dist/app.css`; the Console page `web/src/console-page.ts` → `console.js` and
  * `console.css`; and `web/index.html`, `web/console.html` and `web/favicon.svg` copied as they are. Minified, with
- * source maps, no CDN: everything the page loads comes from livegate itself.
+ * source maps written beside them but not referenced or served, no CDN: everything the page loads comes from livegate itself.
  *
  * `node web/build.mjs` builds and prints the sizes; `import { buildWeb } from './build.mjs'` builds
  * programmatically (the e2e tests use it when `web/dist` is missing).
@@ -38,7 +38,9 @@ export async function buildWeb(options = {}) {
     // The protocol package from source: the bundle needs no prior `build:protocol`.
     alias: { '@livegate/protocol': join(WEB, '..', 'packages', 'protocol', 'src', 'index.ts') },
     minify: true,
-    sourcemap: true,
+    // `external`: maps are written beside the files for local debugging but not referenced from
+    // them, and livegate does not serve them (src/http/dashboard.ts).
+    sourcemap: 'external',
     logLevel: options.quiet ? 'silent' : 'warning',
   });
   await copyFile(join(WEB, 'index.html'), join(outdir, 'index.html'));

@@ -18,6 +18,7 @@ import { filtersSection } from './sections/filters.js';
 import { limitsSection } from './sections/limits.js';
 import { logSection } from './sections/log.js';
 import { metricsSection } from './sections/metrics.js';
+import { observabilitySection } from './sections/observability.js';
 import { pollSection } from './sections/poll.js';
 import { prometheusSection } from './sections/prometheus.js';
 import { publishSection } from './sections/publish.js';
@@ -55,6 +56,7 @@ const SECTIONS = [
   alertsSection,
   prometheusSection,
   metricsSection,
+  observabilitySection,
   readyzSection,
   consoleSection,
   shutdownSection,
@@ -82,6 +84,7 @@ const shape = {
   ...alertsSection.shape,
   ...prometheusSection.shape,
   ...metricsSection.shape,
+  ...observabilitySection.shape,
   ...readyzSection.shape,
   ...consoleSection.shape,
   ...shutdownSection.shape,

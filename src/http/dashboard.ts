@@ -95,6 +95,9 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
       decorateReply: false,
       cacheControl: false,
       dotfiles: 'ignore',
+      // Source maps stay on disk for debugging a build locally; served, they hand out the
+      // dashboard's full source (issue 9, finding 8).
+      allowedPath: (pathName: string) => !pathName.endsWith('.map'),
     });
   });
 }

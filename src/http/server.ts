@@ -114,7 +114,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const log = (options.logger ?? pino({ level: config.log.level, base: { service: 'livegate' } })).child({
     node: nodeId,
   });
-  const metrics = new Metrics(buildInfo(VERSION, nodeId));
+  const metrics = new Metrics(buildInfo(VERSION, nodeId), config.observability.maxEventSeries);
   const onError = (err: unknown, context: string): void => log.error({ err }, `${context} failed`);
   const timers =
     options.timers ??

@@ -3,11 +3,11 @@
  * 404 everywhere else, and a clear 503 when the dashboard was never built.
  */
 import Fastify from 'fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerDashboard } from '../../src/http/dashboard.js';
+import { DEFAULT_DASHBOARD_DIR, registerDashboard } from '../../src/http/dashboard.js';
 import type { LivegateServer } from '../../src/http/server.js';
 import { startTestServer } from '../harness/livegate.js';
 import { ensureDashboardBuilt } from './support.js';
@@ -35,6 +35,16 @@ describe('dashboard route', () => {
     const html = await res.text();
     expect(html).toContain('<script type="module" src="app.js"></script>');
     expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/); // no CDN
+  });
+
+  it('does not serve source maps, and the bundle does not point at them (issue 9, finding 8)', async () => {
+    expect(existsSync(join(DEFAULT_DASHBOARD_DIR, 'app.js.map'))).toBe(true); // built, for local debugging
+    for (const path of ['/app.js.map', '/app.css.map']) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+    }
+    expect(await (await fetch(`${server.url}/app.js`)).text()).not.toContain('sourceMappingURL');
   });
 
   it('serves the bundle and its stylesheet', async () => {

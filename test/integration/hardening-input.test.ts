@@ -283,3 +283,22 @@ describe('finding 6: what the alert ingest holds is bounded', () => {
     }
   });
 });
+
+describe('finding 6: metric label cardinality is bounded', () => {
+  it('counts event types beyond observability.maxEventSeries under topic="other",type="other"', async () => {
+    const capped = await startTestServer({ observability: { maxEventSeries: 20 } });
+    try {
+      const drafts = Array.from({ length: 500 }, (_, i) => ({ topic: 'noise', type: `type_${i}` }));
+      await publishEvents(capped, drafts);
+      const text = await (await fetch(`${capped.url}/metrics`)).text();
+      const series = text.split('\n').filter((l) => l.startsWith('livegate_events_published_total{'));
+      expect(series.length).toBeLessThanOrEqual(21);
+      const other = series.find((l) => l.includes('topic="other",type="other"'));
+      expect(other).toBeDefined();
+      const total = series.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      expect(total).toBeGreaterThanOrEqual(500);
+    } finally {
+      await capped.close();
+    }
+  });
+});
