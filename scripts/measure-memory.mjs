@@ -4,6 +4,7 @@
 // and WebSocket subscribers read every event (so each held event also has its cached SSE and
 // WebSocket frames), then reads the server's RSS (/proc/<pid>/status) and V8 heap (/metrics).
 // Usage: node scripts/measure-memory.mjs [maxBytesMiB=64] [dataBytes=200,2000,20000] [subscribers=20]
+import { Buffer } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import console from 'node:console';
 import { readFileSync } from 'node:fs';
@@ -11,13 +12,14 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 
 const MiB = 1024 * 1024;
 const maxBytes = Number(process.argv[2] ?? 64) * MiB;
 const sizes = (process.argv[3] ?? '200,2000,20000').split(',').map(Number);
 const subscribers = Number(process.argv[4] ?? 20);
-const main = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
+const main = fileURLToPath(import.meta.resolve('../dist/src/cli/main.js'));
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -96,7 +98,9 @@ for (const size of sizes) {
   for (let i = 0; ; i++) {
     try {
       if ((await call(port, 'GET', '/healthz')).status === 200) break;
-    } catch {}
+    } catch {
+      // Not listening yet.
+    }
     await sleep(100);
   }
   const sockets = [];
