@@ -215,7 +215,11 @@ export const AlertmanagerTargetsSchema = z.preprocess(
   (value, ctx) => (typeof value === 'string' ? fromText(value, ctx) : value),
   z
     .array(targetSchema, {
-      error: 'must be a list of {name, url, …} entries (or name=url,… in env and flags)',
+      // Only for the type; the bound's issue keeps the common wording.
+      error: (issue) =>
+        issue.code === 'invalid_type'
+          ? 'must be a list of {name, url, …} entries (or name=url,… in env and flags)'
+          : undefined,
     })
     .max(ALERTMANAGER_TARGET_DEFAULTS.maxTargets)
     .superRefine((targets, ctx) => {

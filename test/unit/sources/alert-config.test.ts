@@ -179,4 +179,19 @@ alerts:
     });
     expect(parseAlertmanagerTargets('')).toEqual({ ok: true, value: [] });
   });
+
+  it('refuses more than 64 Alertmanagers with the bound in the message', () => {
+    const many = Array.from({ length: 65 }, (_, i) => ({ name: `am${i}`, url: 'http://am:9093' }));
+    expect(parseAlertmanagerTargets(many)).toEqual({
+      ok: false,
+      error: { field: 'alertmanagers', message: 'must not hold more than 64 items (got 65)' },
+    });
+    expect(parseAlertmanagerTargets({ name: 'a' })).toEqual({
+      ok: false,
+      error: {
+        field: 'alertmanagers',
+        message: 'must be a list of {name, url, …} entries (or name=url,… in env and flags)',
+      },
+    });
+  });
 });
