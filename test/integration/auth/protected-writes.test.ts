@@ -199,3 +199,21 @@ describe('publisher keys', () => {
     expect([answer.status, answer.code]).toEqual([401, 'invalid_token']);
   });
 });
+
+describe('the Alertmanager webhook', () => {
+  let server: LivegateServer;
+  beforeAll(async () => {
+    // Nothing listens on port 9: the watcher fails its polls, but its webhook route exists.
+    server = await startTestServer({
+      trustedProxies: ['127.0.0.1'],
+      alertmanagers: [{ name: 'prod', url: 'http://127.0.0.1:9' }],
+      stats: { intervalMs: 0 },
+    });
+  });
+  afterAll(() => server.close());
+
+  it('is a protected write: 403 write_forbidden from 203.0.113.5', async () => {
+    const answer = await call(server, 'POST', '/api/v2/webhooks/alertmanager', REMOTE, JSON.stringify({}));
+    expect([answer.status, answer.code]).toEqual([403, 'write_forbidden']);
+  });
+});
