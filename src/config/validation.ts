@@ -104,16 +104,24 @@ export function parseSchema<S extends z.ZodType>(schema: S, input: unknown, root
   return { ok: false, error: { field, message: issue.message } };
 }
 
+/** Epoch ms of an RFC 3339 string; otherwise adds the issue (`must be an RFC 3339 date-time …`) and gives `undefined`. */
+function checkRfc3339(value: unknown, ctx: z.RefinementCtx): number | undefined {
+  if (typeof value !== 'string') {
+    ctx.addIssue({ code: 'custom', input: value, message: 'must be an RFC 3339 date-time string' });
+    return undefined;
+  }
+  const ms = parseRfc3339(value);
+  if (ms === undefined) {
+    const message = `must be an RFC 3339 date-time (got ${JSON.stringify(value.slice(0, 40))})`;
+    ctx.addIssue({ code: 'custom', input: value, message });
+  }
+  return ms;
+}
+
 function rfc3339(format: (ms: number) => number | string) {
   return z.string({ error: 'must be an RFC 3339 date-time string' }).transform((text, ctx) => {
-    const ms = parseRfc3339(text);
-    if (ms !== undefined) return format(ms);
-    ctx.issues.push({
-      code: 'custom',
-      input: text,
-      message: `must be an RFC 3339 date-time (got ${JSON.stringify(text.slice(0, 40))})`,
-    });
-    return z.NEVER;
+    const ms = checkRfc3339(text, ctx);
+    return ms === undefined ? z.NEVER : format(ms);
   });
 }
 
@@ -136,6 +144,20 @@ export const rfc3339Time = rfc3339((ms) => ms) as z.ZodType<number, string>;
  * not a pipe after {@link rfc3339Time}: it runs three times per alert of a 10,000-alert answer.
  */
 export const utcTime = rfc3339(formatTime) as z.ZodType<string, string>;
+
+/**
+ * An optional RFC 3339 date-time as epoch ms. Absent, `null`, `''` and Go's zero time
+ * (`0001-01-01T00:00:00Z`) all read as `undefined` ("not set"), as they do for Alertmanager.
+ */
+export const optionalTime = z
+  .unknown()
+  .optional()
+  .transform((value, ctx): number | undefined => {
+    if (value === undefined || value === null || value === '') return undefined;
+    const ms = checkRfc3339(value, ctx);
+    if (ms === undefined) return z.NEVER;
+    return ms <= GO_ZERO_TIME_MS ? undefined : ms;
+  });
 
 /** A string; absent or `null` read as `fallback` (Go omits empty fields or writes `null`). */
 export function stringOr(fallback: string) {

@@ -10,17 +10,8 @@
  */
 import type { Labels } from '../../core/event.js';
 import { MAX_LABEL_NAME_LENGTH, MAX_LABEL_VALUE_LENGTH, MAX_LABELS } from '@livegate/protocol';
-import {
-  fail,
-  fieldPath,
-  parseWith,
-  readArray,
-  readObject,
-  readOptionalTime,
-  readString,
-  readStringMap,
-  type ParseResult,
-} from '../../config/validation.js';
+import { z } from 'zod';
+import { optionalTime, parseSchema, stringMap, type ParseResult } from '../../config/validation.js';
 
 /** Most alerts accepted in one request. */
 export const MAX_POSTABLE_ALERTS = 10_000;
@@ -39,7 +30,7 @@ export const ALERT_LABEL_LIMITS = {
 export const MAX_ANNOTATIONS = 64;
 export const MAX_ANNOTATION_VALUE_LENGTH = 8192;
 
-/** {@link MAX_ANNOTATIONS} and {@link MAX_ANNOTATION_VALUE_LENGTH} as `readStringMap` options. */
+/** {@link MAX_ANNOTATIONS} and {@link MAX_ANNOTATION_VALUE_LENGTH} as `stringMap` options. */
 export const ALERT_ANNOTATION_LIMITS = {
   maxEntries: MAX_ANNOTATIONS,
   maxValueLength: MAX_ANNOTATION_VALUE_LENGTH,
@@ -67,35 +58,51 @@ export interface PostableAlertsOptions {
   readonly maxAlerts?: number;
 }
 
-function readAlert(value: unknown, at: string): PostableAlert {
-  const obj = readObject(value, at);
-  const labelsAt = fieldPath(at, 'labels');
-  if (obj['labels'] === undefined || obj['labels'] === null) fail(labelsAt, 'is required');
-  const labels = readStringMap(obj['labels'], labelsAt, {
-    labelNames: true,
-    dropEmptyValues: true,
-    ...ALERT_LABEL_LIMITS,
+const postableAlert = z
+  .object({
+    labels: z
+      .unknown()
+      .optional()
+      .refine((v): boolean => v !== undefined && v !== null, { message: 'is required', abort: true })
+      .pipe(stringMap({ labelNames: true, dropEmptyValues: true, ...ALERT_LABEL_LIMITS }))
+      .refine((labels) => Object.keys(labels).length > 0, 'must hold at least one label with a non-empty value'),
+    annotations: stringMap({ optional: true, ...ALERT_ANNOTATION_LIMITS }),
+    startsAt: optionalTime,
+    endsAt: optionalTime,
+    generatorURL: z
+      .string()
+      .max(MAX_GENERATOR_URL_LENGTH, {
+        error: (issue) => `is ${(issue.input as string).length} chars; max ${MAX_GENERATOR_URL_LENGTH}`,
+      })
+      .nullish()
+      .transform((url) => url ?? ''),
+  })
+  .transform(({ labels, annotations, startsAt, endsAt, generatorURL }, ctx): PostableAlert => {
+    if (startsAt !== undefined && endsAt !== undefined && endsAt < startsAt) {
+      ctx.issues.push({ code: 'custom', input: endsAt, path: ['endsAt'], message: 'must not be before startsAt' });
+      return z.NEVER;
+    }
+    const alert: { -readonly [K in keyof PostableAlert]: PostableAlert[K] } = { labels, annotations, generatorURL };
+    if (startsAt !== undefined) alert.startsAt = startsAt;
+    if (endsAt !== undefined) alert.endsAt = endsAt;
+    return alert;
   });
-  if (Object.keys(labels).length === 0) {
-    fail(labelsAt, 'must hold at least one label with a non-empty value');
+
+/** Schemas by `maxAlerts` (one or two values in practice), built once. */
+const schemas = new Map<number, z.ZodType<PostableAlert[]>>();
+
+function schemaFor(maxAlerts: number): z.ZodType<PostableAlert[]> {
+  let schema = schemas.get(maxAlerts);
+  if (schema === undefined) {
+    schema = z
+      .array(postableAlert, {
+        // Only for the type; the bound's issue keeps the common wording.
+        error: (issue) => (issue.code === 'invalid_type' ? 'body must be a JSON array of alerts' : undefined),
+      })
+      .max(maxAlerts);
+    schemas.set(maxAlerts, schema);
   }
-  const annotations = readStringMap(obj['annotations'], fieldPath(at, 'annotations'), {
-    optional: true,
-    ...ALERT_ANNOTATION_LIMITS,
-  });
-  const startsAt = readOptionalTime(obj['startsAt'], fieldPath(at, 'startsAt'));
-  const endsAt = readOptionalTime(obj['endsAt'], fieldPath(at, 'endsAt'));
-  if (startsAt !== undefined && endsAt !== undefined && endsAt < startsAt) {
-    fail(fieldPath(at, 'endsAt'), 'must not be before startsAt');
-  }
-  const generatorURL = readString(obj['generatorURL'], fieldPath(at, 'generatorURL'), '');
-  if (generatorURL.length > MAX_GENERATOR_URL_LENGTH) {
-    fail(fieldPath(at, 'generatorURL'), `is ${generatorURL.length} chars; max ${MAX_GENERATOR_URL_LENGTH}`);
-  }
-  const alert: { -readonly [K in keyof PostableAlert]: PostableAlert[K] } = { labels, annotations, generatorURL };
-  if (startsAt !== undefined) alert.startsAt = startsAt;
-  if (endsAt !== undefined) alert.endsAt = endsAt;
-  return alert;
+  return schema;
 }
 
 /**
@@ -105,10 +112,5 @@ function readAlert(value: unknown, at: string): PostableAlert {
  *   `{ field: '[2].labels.alertname', message: 'must be a string' }`. Unknown fields are ignored.
  */
 export function parsePostableAlerts(body: unknown, options: PostableAlertsOptions = {}): ParseResult<PostableAlert[]> {
-  const max = options.maxAlerts ?? MAX_POSTABLE_ALERTS;
-  return parseWith(() => {
-    if (!Array.isArray(body)) fail('', 'body must be a JSON array of alerts');
-    const items = readArray(body, '', max);
-    return items.map((item, i) => readAlert(item, fieldPath('', i)));
-  });
+  return parseSchema(schemaFor(options.maxAlerts ?? MAX_POSTABLE_ALERTS), body);
 }
