@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Cost of checking Alertmanager answers: parses a synthetic 10,000-alert `GET /api/v2/alerts`
 // answer (shaped like Alertmanager 0.25's, ~6 labels, offsets in some times) with
-// `parseGettableAlerts`, and a 1,000-alert webhook body with `parseWebhookPayload`, from the built
+// `parseGettableAlerts`, a 1,000-alert webhook body with `parseWebhookPayload` and a 10,000-alert
+// `POST /api/v2/alerts` body with `parsePostableAlerts`, from the built
 // dist. Prints the median and best of several runs, as CPU time of the process (the machine may be
 // shared) and wall time; JSON.parse is timed apart (it is paid either way).
 // Usage: `npm run build && node bench/parse-answers.mjs [--alerts 10000] [--runs 15] [--dist <other build>]`.
@@ -26,6 +27,7 @@ const runs = Number(values.runs);
 const dist = pathToFileURL(`${path.resolve(values.dist)}/`);
 const { parseGettableAlerts } = await import(new URL('src/sources/alertmanager/api-types.js', dist).href);
 const { parseWebhookPayload } = await import(new URL('src/sources/alertmanager/webhook-payload.js', dist).href);
+const { parsePostableAlerts } = await import(new URL('src/sources/alerts/postable-alerts.js', dist).href);
 
 const states = ['active', 'suppressed', 'unprocessed'];
 const alerts = Array.from({ length: count }, (_, i) => ({
@@ -72,6 +74,17 @@ const webhookText = JSON.stringify({
   })),
 });
 
+// What Prometheus posts to `POST /api/v2/alerts`.
+const postableText = JSON.stringify(
+  alerts.map((a) => ({
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: a.startsAt,
+    endsAt: a.endsAt,
+    generatorURL: a.generatorURL,
+  })),
+);
+
 function measure(name, text, parse) {
   const times = [];
   const cpuTimes = [];
@@ -101,3 +114,4 @@ function measure(name, text, parse) {
 
 measure(`parseGettableAlerts, ${count} alerts`, alertsText, parseGettableAlerts);
 measure('parseWebhookPayload, 1000 alerts', webhookText, parseWebhookPayload);
+measure(`parsePostableAlerts, ${count} alerts`, postableText, parsePostableAlerts);

@@ -8,8 +8,7 @@
  * ({@link rfc3339Time}, {@link stringMap}, …) carry the shared rules from `@livegate/protocol`:
  * one RFC 3339 grammar, one label-name rule.
  *
- * The hand-written readers at the end ({@link parseWith} and `read*`) remain for the `POST
- * /api/v2/alerts` ingest only; callers of any parse function never see an exception for bad input.
+ * Callers of the parse functions never see an exception for bad input.
  */
 import { z } from 'zod';
 import type { Labels } from '../core/event.js';
@@ -36,7 +35,7 @@ export type ParseResult<T> =
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** Appends an index or key to a field path: `[2]`, `.labels`, `["foo-bar"]`. */
-export function fieldPath(parent: string, key: string | number): string {
+function fieldPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
   if (IDENTIFIER.test(key)) return parent === '' ? key : `${parent}.${key}`;
   return `${parent}[${JSON.stringify(key)}]`;
@@ -46,9 +45,6 @@ export function fieldPath(parent: string, key: string | number): string {
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-// ---------------------------------------------------------------------------------------------
-// zod: schemas and their runner
 
 /**
  * Wording of zod's generic issues, so every schema reports `must be a string`, `must be an
@@ -248,7 +244,8 @@ export function stringMap(options: StringMapOptions = {}) {
         else if (typeof raw !== 'string') message = 'must be a string';
         else message = entryProblem(options, name, raw) ?? undefined;
         if (message !== undefined) {
-          ctx.issues.push({ code: 'custom', input: raw, path: [name], message });
+          // A hostile name may be huge: the field shows its first 64 characters.
+          ctx.issues.push({ code: 'custom', input: raw, path: [name.slice(0, 64)], message });
           return z.NEVER;
         }
         if (raw === '' && dropEmptyValues) continue;
@@ -267,90 +264,4 @@ function labelNameMessage(name: string): string {
 /** A label name by the one rule of `@livegate/protocol` (`isValidLabelName`). */
 export function labelName(message = `must be a label name: ${LABEL_NAME_RULE}`) {
   return z.string().refine(isValidLabelName, message);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Hand-written readers, still used by the `POST /api/v2/alerts` ingest (`parsePostableAlerts`).
-
-class InvalidField {
-  constructor(readonly error: FieldError) {}
-}
-
-/** Aborts the current {@link parseWith} run with a field error. */
-export function fail(field: string, message: string): never {
-  throw new InvalidField({ field, message });
-}
-
-/** Runs `read`, turning a {@link fail} inside it into `{ ok: false }`. Other exceptions propagate. */
-export function parseWith<T>(read: () => T): ParseResult<T> {
-  try {
-    return { ok: true, value: read() };
-  } catch (err) {
-    if (err instanceof InvalidField) return { ok: false, error: err.error };
-    throw err;
-  }
-}
-
-/** Reads a JSON object. */
-export function readObject(value: unknown, field: string): Record<string, unknown> {
-  if (!isPlainObject(value)) fail(field, 'must be an object');
-  return value;
-}
-
-/** Reads a JSON array of at most `max` items. */
-export function readArray(value: unknown, field: string, max = Infinity): unknown[] {
-  if (!Array.isArray(value)) fail(field, 'must be an array');
-  if (value.length > max) fail(field, `must not hold more than ${max} items (got ${value.length})`);
-  return value;
-}
-
-/** Reads a string; `undefined`/`null` yield `fallback` when one is given. */
-export function readString(value: unknown, field: string, fallback?: string): string {
-  if ((value === undefined || value === null) && fallback !== undefined) return fallback;
-  if (typeof value !== 'string') fail(field, 'must be a string');
-  return value;
-}
-
-/**
- * Reads a `{ name: "value" }` map. The result is built with `Object.fromEntries` so that a key
- * such as `__proto__` stays an own property instead of changing the prototype.
- */
-export function readStringMap(value: unknown, field: string, options: StringMapOptions = {}): Labels {
-  if ((value === undefined || value === null) && options.optional === true) return {};
-  const obj = readObject(value, field);
-  const entries: [string, string][] = [];
-  const all = Object.entries(obj);
-  const tooMany = countProblem(options, all.length);
-  if (tooMany !== null) fail(field, tooMany);
-  for (const [name, raw] of all) {
-    const at = fieldPath(field, name.length > 64 ? name.slice(0, 64) : name);
-    if (name === '') fail(at, 'name must not be empty');
-    if (options.labelNames === true && !LABEL_NAME_PATTERN.test(name)) {
-      fail(at, 'invalid label name: must match [a-zA-Z_][a-zA-Z0-9_]*');
-    }
-    if (typeof raw !== 'string') fail(at, 'must be a string');
-    const problem = entryProblem(options, name, raw);
-    if (problem !== null) fail(at, problem);
-    if (raw === '' && options.dropEmptyValues === true) continue;
-    entries.push([name, raw]);
-  }
-  return Object.fromEntries(entries);
-}
-
-/** Reads a required RFC 3339 time as epoch milliseconds. */
-export function readTime(value: unknown, field: string): number {
-  if (typeof value !== 'string') fail(field, 'must be an RFC 3339 date-time string');
-  const ms = parseRfc3339(value);
-  if (ms === undefined) fail(field, `must be an RFC 3339 date-time (got ${JSON.stringify(value.slice(0, 40))})`);
-  return ms;
-}
-
-/**
- * Reads an optional RFC 3339 time. Absent, `null`, `''` and Go's zero time
- * (`0001-01-01T00:00:00Z`) all mean "not set", as they do for Alertmanager.
- */
-export function readOptionalTime(value: unknown, field: string): number | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  const ms = readTime(value, field);
-  return ms <= GO_ZERO_TIME_MS ? undefined : ms;
 }
