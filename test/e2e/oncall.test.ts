@@ -142,13 +142,13 @@ describe('on-call dashboard', () => {
 
     // Expire from the silences panel.
     await a.locator(`#silence-list li[data-id="${made!.id}"] button.silence-expire`).click();
-    await row(b, 'OncallWarning').and(b.locator('[data-state="firing"]')).waitFor({ timeout: 3000 });
+    await row(b, 'OncallWarning').and(b.locator('[data-state="firing"]')).waitFor({ timeout: 10_000 });
     expect((await am.getSilences()).find((s) => s.id === made!.id)?.status.state).toBe('expired');
   });
 
   it('acknowledges an alert as a short silence, and filters by a label from the keyboard, kept in the URL', async () => {
     await row(a, 'OncallCritical').locator('button.alert-ack').click();
-    await row(b, 'OncallCritical').and(b.locator('[data-state="silenced"]')).waitFor({ timeout: 3000 });
+    await row(b, 'OncallCritical').and(b.locator('[data-state="silenced"]')).waitFor({ timeout: 10_000 });
     const ack = (await am.getSilences()).find((s) => s.comment.startsWith('ACK!') && s.status.state === 'active');
     expect(Date.parse(ack!.endsAt) - Date.parse(ack!.startsAt)).toBeLessThanOrEqual(15 * 60_000 + 1000);
     await am.expireSilence(ack!.id);
@@ -182,9 +182,9 @@ describe('on-call dashboard', () => {
     const alert = { fingerprint: 'feed000000000001', alertname: 'ToastResolves', severity: 'critical' };
     await publishState(lg, alertDraft('alert_firing', alert));
     const toast = a.locator('.toast', { hasText: 'ToastResolves' });
-    await toast.waitFor({ timeout: 2000 });
+    await toast.waitFor({ timeout: 10_000 });
     await publishState(lg, alertDraft('alert_resolved', alert));
-    await toast.waitFor({ state: 'detached', timeout: 2000 });
+    await toast.waitFor({ state: 'detached', timeout: 10_000 });
     // A page opened later still lists it in the 24-hour history, read from the replay window.
     const later = await open();
     await later
