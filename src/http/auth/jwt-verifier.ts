@@ -39,7 +39,11 @@ export interface VerifiedToken {
   readonly payload: JWTPayload;
   /** The `sub` claim. */
   readonly subject: string;
-  /** `exp` in ms since the epoch, or `null` when the token has none. */
+  /**
+   * When the server stops accepting the token, in ms since the epoch: `exp` plus
+   * `clockSkewSeconds`, the same tolerance {@link JwtVerifier.verify} grants at connect, so a
+   * connection lives exactly as long as its token would still be accepted. `null` without `exp`.
+   */
   readonly expiresAt: number | null;
 }
 
@@ -132,7 +136,7 @@ export class JwtVerifier {
     return {
       payload,
       subject: payload.sub,
-      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
+      expiresAt: typeof payload.exp === 'number' ? (payload.exp + this.clockSkewSeconds) * 1000 : null,
     };
   }
 }

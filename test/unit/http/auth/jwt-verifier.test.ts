@@ -48,9 +48,14 @@ describe('JwtVerifier with an HS256 secret', () => {
     expect((await refusal(verifier.verify(token))).code).toBe('token_expired');
   });
 
-  it('accepts a token expired for less than the clock skew', async () => {
+  it('accepts a token expired for less than the clock skew, and keeps it until exp plus the skew', async () => {
     const token = await signHs256(TEST_SECRET, { ...good, expiresIn: -10 });
-    await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+    const verified = await verifier.verify(token);
+    expect(verified).toMatchObject({ subject: 'user-1' });
+    // Accepted now, so the connection it opens must not be cut off at once: it lives to exp + 30 s.
+    const exp = (verified.payload.exp as number) * 1000;
+    expect(verified.expiresAt).toBe(exp + 30_000);
+    expect(verified.expiresAt).toBeGreaterThan(Date.now());
   });
 
   it('refuses a token that is not valid yet', async () => {
