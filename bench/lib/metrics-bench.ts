@@ -133,7 +133,7 @@ export async function runMetricsBench(
       ],
       env: {},
     },
-    { cpus: undefined, host: '127.0.0.1', port, readyPath: '/healthz', timeoutMs: 20_000, cwd: root },
+    { cpus: undefined, host: '127.0.0.1', port, readyPath: '/healthz', timeoutMs: 60_000, cwd: root },
   );
   const requests: http.ClientRequest[] = [];
   try {

@@ -246,7 +246,7 @@ export async function runOne(
       host: o.host,
       port,
       readyPath: target.metricsPath,
-      timeoutMs: 20_000,
+      timeoutMs: 60_000,
       cwd: o.root,
     });
     o.log(`    server up in ${Date.now() - tStart} ms`);

@@ -148,7 +148,7 @@ export async function serveCli(extra: readonly string[] = []): Promise<{ cli: Cl
     () => {},
   );
   await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, {
-    timeoutMs: 20_000,
+    timeoutMs: 60_000,
     what: `livegate serve on ${url} to be ready`,
     signal: exited.signal,
   });

@@ -91,8 +91,11 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
-/** Resolves once `predicate` holds, polling; rejects after `timeoutMs` with `what`. */
-export async function until(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+/**
+ * Resolves once `predicate` holds, polling; rejects after `timeoutMs` with `what`. The default is
+ * generous: these tests assert what happens, not how fast, and share two cores with the suite.
+ */
+export async function until(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
