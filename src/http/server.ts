@@ -33,6 +33,7 @@ import { AuthGate } from './auth/auth-gate.js';
 import { installAccessControl, tagRoutes } from './auth/access-hook.js';
 import { JwtVerifier } from './auth/jwt-verifier.js';
 import { PublishKeys } from './auth/publish-keys.js';
+import { PollContinuations } from './limits/poll-continuations.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { ClientIpResolver } from './client-ip.js';
 import { ConnectionLimiter } from './connection-limiter.js';
@@ -188,6 +189,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   const health = new HealthReporter((drafts) => hub.publish(drafts, 'livegate'), log);
   const connections = new ConnectionLimiter(config.limits.maxConnections, config.limits.maxPerIp);
   const connects = new RateLimiter({ perSecond: config.limits.connectsPerSecond, setting: 'limits.connectsPerSecond' });
+  const continuations = new PollContinuations();
   const wsMessages = new RateLimiter({ perSecond: config.ws.maxMessagesPerSecond, setting: 'ws.maxMessagesPerSecond' });
   const origins = new OriginPolicy(config.cors.origins);
   const clientIp = new ClientIpResolver(config.trustedProxies);
@@ -207,9 +209,16 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     hub,
     config,
     limiter: {
-      acquire: (ip, continuation = false) => {
-        if (!continuation) connects.check(ip, 'connections from this address');
-        return connections.acquire(ip);
+      acquire: (ip, resume) => {
+        const continues = resume !== undefined && continuations.holds(ip, resume.from, resume.waits);
+        if (!continues) connects.check(ip, 'connections from this address');
+        const release = connections.acquire(ip);
+        // Spent only once admitted: a poll refused for the connection limits keeps its pass.
+        if (continues) continuations.redeem(ip, resume.from, resume.waits);
+        return release;
+      },
+      answered: (ip, lastEventId, pass) => {
+        if (config.limits.connectsPerSecond > 0) continuations.issue(ip, lastEventId, pass);
       },
     },
     auth: {

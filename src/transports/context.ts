@@ -31,13 +31,30 @@ export interface Authenticate {
 /** Admission of a new connection by client address; returns the function that gives the slot back. */
 export interface ConnectionGate {
   /**
-   * Takes a slot for `ip` or throws `too_many_connections(_per_ip)` / `rate_limited`. A
-   * `continuation` (a long-poll carrying its resume position, i.e. the next request of a client
-   * already being served) is not counted against `limits.connectsPerSecond`: a long-poll client
-   * makes one request per answer, and under a steady event rate that is many per second. The
-   * connection limits still apply.
+   * Takes a slot for `ip` or throws `too_many_connections(_per_ip)` / `rate_limited`. A long-poll
+   * passes its resume position as `resume`: when this node's previous answer to `ip` earned a
+   * continuation from exactly there ({@link ConnectionGate.answered}), the poll is the next request
+   * of a client already being served and is not counted against `limits.connectsPerSecond` (a
+   * long-poll client makes one request per answer, and under a steady event rate that is many per
+   * second). Any other position (forged, replayed, from another node) is counted like a new
+   * connection. The connection limits always apply.
    */
-  acquire(ip: string, continuation?: boolean): () => void;
+  acquire(ip: string, resume?: PollResume): () => void;
+  /**
+   * A long-poll answered `ip` with `lastEventId`: after delivering something (events or a reset)
+   * or waiting out a timeout of at least a second, one poll from that position continues for free
+   * (`any`); after an immediate empty `timeout=0` answer (a client's first poll), only one that
+   * waits does (`waiting`), so a connect costs one counted request and no loop spins for free.
+   */
+  answered(ip: string, lastEventId: string, pass: 'any' | 'waiting'): void;
+}
+
+/** Where a long-poll resumes, for {@link ConnectionGate.acquire}. */
+export interface PollResume {
+  /** The `since` position. */
+  readonly from: string;
+  /** Whether the poll asks to wait (a timeout of at least a second). */
+  readonly waits: boolean;
 }
 
 /** Counts messages a WebSocket client sends; `false` means it is flooding and must be closed. */

@@ -46,8 +46,14 @@ export class PollWriter implements TransportWriter {
   /** Set after the session exists; gives the position to report. */
   position: (() => string) | undefined;
 
-  /** @param answer sends the body with its HTTP status (200, or 401 when the token expired while waiting). */
-  constructor(private readonly answer: (body: string, status: number) => void) {}
+  /**
+   * @param answer sends the body with its HTTP status (200, or 401 when the token expired while
+   *   waiting); for a 200, also the position it reports and whether it delivered anything (events
+   *   or a reset).
+   */
+  constructor(
+    private readonly answer: (body: string, status: number, position?: { id: string; delivered: boolean }) => void,
+  ) {}
 
   write(items: readonly Outbound[]): boolean {
     if (this.answered) return true;
@@ -93,6 +99,7 @@ export class PollWriter implements TransportWriter {
     this.answer(
       `{"events":[${this.events.join(',')}],"lastEventId":${JSON.stringify(lastEventId)},"reset":${this.reset}${reason}}`,
       200,
+      { id: lastEventId, delivered: this.events.length > 0 || this.reset },
     );
   }
 
@@ -126,8 +133,15 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
   const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
 
   return new Promise<string>((resolve, reject) => {
-    const writer: PollWriter = new PollWriter((body, status) => {
+    // What the answer earns the client's next poll from its position when it delivers nothing
+    // (ConnectionGate.answered): set when the timeout ran out, not on shutdown or a client gone.
+    let waited: 'any' | 'waiting' | null = null;
+    const writer: PollWriter = new PollWriter((body, status, position) => {
       if (status !== 200) void reply.code(status);
+      else if (position !== undefined && position.id !== '') {
+        const pass = position.delivered ? 'any' : waited;
+        if (pass !== null) ctx.limiter.answered(ip, position.id, pass);
+      }
       resolve(body);
       // Close synchronously: anything dispatched after this point is after `lastEventId`.
       session.close(normalClose('done', 'answered'));
@@ -135,7 +149,7 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
     let session: Session;
     try {
       // The session owns the connection slot from here; it goes back when the session closes.
-      session = admit(ctx.limiter, ip, since !== undefined, () =>
+      session = admit(ctx.limiter, ip, since === undefined ? undefined : { from: since, waits: timeout >= 1 }, () =>
         ctx.hub.openSession({ transport: writer, ip, principal }),
       );
     } catch (err) {
@@ -159,6 +173,9 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
     if (session.state === 'open') {
       const open = session;
       session.setTimer('timeout', timeout * 1000, () => {
+        // A wait of a second or more paces the client as well as an event does: its next poll
+        // continues. A `timeout=0` answer earns only a poll that waits, or polls could spin for free.
+        waited = timeout >= 1 ? 'any' : 'waiting';
         // Hand over what is queued first: the answer's lastEventId must not pass an event it lacks.
         open.flush();
         writer.respond();

@@ -119,7 +119,7 @@ export function openSseStream(
     socket = res.socket;
   }
   const ip = ctx.clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']);
-  return admit(ctx.limiter, ip, false, () => {
+  return admit(ctx.limiter, ip, undefined, () => {
     try {
       return startStream(ctx, request, reply, socket, ip, init);
     } catch (err) {

@@ -28,7 +28,7 @@ export const limitsSection = defineSection({
         .meta({ description: 'Most subscriptions on one WebSocket.' }),
       connectsPerSecond: z.number().int().min(0).max(1_000_000).default(20).meta({
         description:
-          'New connections (SSE, WebSocket, long-polls without a resume position) a client address may open per second, with a burst of the same size; a long-poll carrying `since` continues a served client and is not counted. 0 turns the limit off (429 with Retry-After beyond). Defaults to 20.',
+          'New connections (SSE, WebSocket, long-polls) a client address may open per second, with a burst of the same size; a long-poll continuing from the lastEventId of an answer this node gave that address (one that delivered events or waited out its timeout) is not counted, once per answer. 0 turns the limit off (429 with Retry-After beyond). Defaults to 20.',
       }),
       publishesPerSecond: z.number().int().min(0).max(1_000_000).default(100).meta({
         description:

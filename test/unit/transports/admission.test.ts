@@ -34,7 +34,7 @@ class FakeSession implements SlotHolder {
 describe('admit', () => {
   it('hands the slot to the session, which gives it back when it closes', () => {
     const gate = countingGate();
-    const session = admit(gate, '10.0.0.1', false, () => new FakeSession());
+    const session = admit(gate, '10.0.0.1', undefined, () => new FakeSession());
     expect(gate.held()).toBe(1);
     session.close();
     expect(gate.held()).toBe(0);
@@ -43,7 +43,7 @@ describe('admit', () => {
   it('gives the slot back at once when opening throws', () => {
     const gate = countingGate();
     expect(() =>
-      admit(gate, '10.0.0.1', false, () => {
+      admit(gate, '10.0.0.1', undefined, () => {
         throw new TypeError('no socket');
       }),
     ).toThrow('no socket');
@@ -52,7 +52,7 @@ describe('admit', () => {
 
   it('gives the slot back at once when the session is already closed', () => {
     const gate = countingGate();
-    admit(gate, '10.0.0.1', false, () => {
+    admit(gate, '10.0.0.1', undefined, () => {
       const s = new FakeSession();
       s.close();
       return s;
