@@ -202,3 +202,19 @@ function narrow(principal: Principal, filter: CompiledFilter, by: CompiledFilter
     throw err;
   }
 }
+
+/**
+ * A WebSocket `refresh` refused because the new token grants fewer rights than the connection
+ * holds. The token is not adopted, and the connection does not keep the old rights either: the
+ * server now knows they shrank, so the transport ends the connection (`forbidden`, close 4003) and
+ * the client reconnects with the new token under its narrower rights, resuming from its last id.
+ */
+export class NarrowerRightsError extends LivegateError {
+  constructor() {
+    super(
+      'forbidden',
+      'the new token grants fewer rights than the connection holds; reconnect with it (resume from the last event id)',
+      { field: 'token' },
+    );
+  }
+}

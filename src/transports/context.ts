@@ -23,7 +23,8 @@ export interface Authenticate {
   handshake(headers: IncomingHttpHeaders, accessToken: string | undefined, ip: string): Promise<Principal>;
   /**
    * The principal of a WebSocket `refresh` token replacing `current`: same subject, no fewer rights,
-   * not expired. Rejects with `invalid_token`, `token_expired` or `forbidden`.
+   * not expired. Rejects with `invalid_token`, `token_expired` or `forbidden`
+   * (`NarrowerRightsError` when the token grants fewer rights: the transport ends the connection).
    */
   refresh(token: string, current: Principal): Promise<Principal>;
 }

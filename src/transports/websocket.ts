@@ -8,7 +8,7 @@ import {
   type Outbound,
   type TransportWriter,
 } from '../core/outbound.js';
-import { authorizeFilter, type Principal } from '../core/principal.js';
+import { authorizeFilter, NarrowerRightsError, type Principal } from '../core/principal.js';
 import type { SerializedEvent } from '../core/serialized-event.js';
 import type { Session } from '../core/session.js';
 import { compileFilter } from '../core/filter.js';
@@ -338,6 +338,10 @@ export class WebSocketTransport {
         if (!(err instanceof LivegateError)) this.ctx.log.error({ err, connection: session.id }, 'ws refresh failed');
         const e = err instanceof LivegateError ? err : new LivegateError('internal');
         session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e) });
+        // Rights shrank: not one more event under the old ones (the error op is written first).
+        if (err instanceof NarrowerRightsError && session.principal === current) {
+          session.close(closeReasonFor('forbidden', e.message));
+        }
       },
     );
   }

@@ -5,6 +5,7 @@ import {
   createPrincipal,
   includesGrants,
   mayPublish,
+  NarrowerRightsError,
   READ_GRANTS,
   type Access,
   type Principal,
@@ -118,8 +119,9 @@ export class AuthGate {
 
   /**
    * The principal of a WebSocket `refresh`: a valid token for the same subject that keeps every
-   * right the connection holds (a token with fewer rights is refused rather than silently cutting
-   * subscriptions that were authorized under the old one).
+   * right the connection holds. A token with fewer rights is refused with
+   * {@link NarrowerRightsError}, on which the transport ends the connection: subscriptions are not
+   * silently cut, and the old rights do not outlive the server learning they shrank.
    */
   async refresh(token: string, current: Principal): Promise<Principal> {
     const next = await this.principalOfToken(token);
@@ -129,13 +131,7 @@ export class AuthGate {
         field: 'token',
       });
     }
-    if (!includesGrants(next.grants, current.grants)) {
-      throw new LivegateError(
-        'forbidden',
-        'the new token grants fewer rights than the connection holds; open a new connection with it',
-        { field: 'token' },
-      );
-    }
+    if (!includesGrants(next.grants, current.grants)) throw new NarrowerRightsError();
     return next;
   }
 

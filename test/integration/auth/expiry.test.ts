@@ -72,25 +72,46 @@ describe('token expiry on open connections', () => {
     }
   });
 
-  it('refuses a refresh for another subject or with fewer rights, and keeps the connection', async () => {
+  it('refuses a refresh for another subject, expired or invalid, and keeps the connection', async () => {
     const ws = await TestWs.open(`${server.url}/ws/dashboard?access_token=${await token()}`);
     try {
       ws.send({ op: 'refresh', id: 'other', token: await token({ sub: 'mallory' }) });
       expect(await ws.next((m) => m.id === 'other')).toMatchObject({ op: 'error', code: 'forbidden' });
-      const fewer = { livegate: { subscribe: ['app.only'], match: ['{team="a"}'] } };
-      ws.send({ op: 'refresh', id: 'fewer', token: await token({ claims: fewer }) });
-      expect(await ws.next((m) => m.id === 'fewer')).toMatchObject({ op: 'error', code: 'forbidden' });
-      const narrower = { livegate: { subscribe: ['app*'], match: ['{team="a"}', '{env="prod"}'] } };
-      ws.send({ op: 'refresh', id: 'narrower', token: await token({ claims: narrower }) });
-      expect(await ws.next((m) => m.id === 'narrower')).toMatchObject({ op: 'error', code: 'forbidden' });
       ws.send({ op: 'refresh', id: 'expired', token: await token({ expiresIn: -5 }) });
       expect(await ws.next((m) => m.id === 'expired')).toMatchObject({ op: 'error', code: 'token_expired' });
       ws.send({ op: 'refresh', id: 'junk', token: 'not-a-token' });
       expect(await ws.next((m) => m.id === 'junk')).toMatchObject({ op: 'error', code: 'invalid_token' });
       ws.send({ op: 'ping', id: 'p' });
       expect(await ws.next((m) => m.id === 'p')).toMatchObject({ op: 'pong' });
+      expect(ws.closeCode).toBeUndefined();
     } finally {
       ws.close();
     }
   });
+
+  for (const [what, claims] of [
+    ['a topic less', { livegate: { subscribe: ['app.only'], match: ['{team="a"}'] } }],
+    ['an extra matcher', { livegate: { subscribe: ['app*'], match: ['{team="a"}', '{env="prod"}'] } }],
+  ] as const) {
+    it(`refuses a refresh with fewer rights (${what}) and ends the connection: the old rights end at once`, async () => {
+      const ws = await TestWs.open(`${server.url}/ws/dashboard?access_token=${await token()}`);
+      try {
+        await ws.subscribe({ topics: ['app.x'] });
+        ws.send({ op: 'refresh', id: 'fewer', token: await token({ claims }) });
+        const refusal = await ws.next((m) => m.id === 'fewer');
+        expect(refusal).toMatchObject({ op: 'error', code: 'forbidden', field: 'token' });
+        expect(refusal.message).toMatch(/fewer rights.*reconnect/);
+        expect(await ws.closed(10_000)).toBe(4003);
+        // Reconnecting with the narrower token works, under its rights.
+        const again = await TestWs.open(`${server.url}/ws/dashboard?access_token=${await token({ claims })}`);
+        try {
+          await again.subscribe({ topics: ['app.only'] });
+        } finally {
+          again.close();
+        }
+      } finally {
+        ws.close();
+      }
+    });
+  }
 });
