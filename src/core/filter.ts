@@ -85,6 +85,13 @@ export interface CompiledFilter {
    * `regex.ts`) with their cost; identical ones across subscriptions are one entry in the total.
    */
   readonly regexCosts: ReadonlyMap<string, number>;
+  /**
+   * Whether every event passes that has one of the filter's exact topics (any topic, when it names
+   * none) and, when `label` is given, that label with that value: the filter names no topic
+   * prefix, type or source, and no matcher but the one equality `label`. The dispatcher's topic and
+   * label index then decide the whole filter and {@link test} can be skipped.
+   */
+  decidedBy(label: { readonly name: string; readonly value: string } | null): boolean;
 }
 
 /**
@@ -239,6 +246,23 @@ class Filter implements CompiledFilter {
 
   coversTopic(topic: string): boolean {
     return passes(this.topics, this.topicPrefixes, topic);
+  }
+
+  decidedBy(label: { readonly name: string; readonly value: string } | null): boolean {
+    if (
+      this.topicPrefixes.length > 0 ||
+      this.typeSet !== null ||
+      this.typePrefixes.length > 0 ||
+      this.sourceSet !== null ||
+      this.sourcePrefixes.length > 0
+    )
+      return false;
+    if (this.clauses.length === 0) return true;
+    if (label === null || this.clauses.length !== 1) return false;
+    const sets = this.clauses[0]!.sets;
+    if (sets.length !== 1 || sets[0]!.length !== 1) return false;
+    const m = sets[0]![0]!;
+    return m.op === '=' && m.value !== '' && m.name === label.name && m.value === label.value;
   }
 }
 

@@ -84,8 +84,11 @@ describe('Dispatcher', () => {
         { maxLength: 2 },
       )
       .map((ms) => `{${ms.map(([n, op, v]) => `${n}${op}${JSON.stringify(v)}`).join(',')}}`);
+    // Types and sources too: a filter the topic and label index decide alone skips its test.
     const spec: fc.Arbitrary<FilterSpec> = fc.record({
       topics: fc.array(fc.constantFrom('a', 'b', 'c', 'a*'), { maxLength: 2 }),
+      types: fc.array(fc.constantFrom('t', 'u', 't*'), { maxLength: 1 }),
+      sources: fc.array(fc.constantFrom('src', 'other'), { maxLength: 1 }),
       match: fc.array(matcherSet, { maxLength: 2 }),
     });
     const labels = fc
@@ -94,16 +97,16 @@ describe('Dispatcher', () => {
     fc.assert(
       fc.property(
         fc.array(spec, { minLength: 1, maxLength: 12 }),
-        fc.array(fc.tuple(topic, labels), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.tuple(topic, labels, fc.constantFrom('t', 'u')), { minLength: 1, maxLength: 10 }),
         (specs, events) => {
           const log: string[] = [];
           const d = new Dispatcher();
           const session = recordingSession(log);
           const subs = specs.map((s, i) => new Subscription(`s${i}`, compileFilter(s), null));
           for (const sub of subs) d.add(session, sub);
-          events.forEach(([t, l], i) => {
+          events.forEach(([t, l, type], i) => {
             log.length = 0;
-            const e = event(i + 1, t, l);
+            const e = event(i + 1, t, l, type);
             d.dispatch(e);
             const expected = subs.filter((s) => s.filter.test(e.event)).map((s) => s.id);
             expect(log.sort()).toEqual(expected.sort());

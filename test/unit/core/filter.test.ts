@@ -458,6 +458,7 @@ describe('intersectFilters', () => {
       coversTopic: () => true,
       cost: 0,
       regexCosts: new Map(),
+      decidedBy: () => false,
     };
     expect(() => intersectFilters(fake, compileFilter({}))).toThrow(TypeError);
   });
