@@ -314,7 +314,7 @@ export class Hub {
     return this.clock.now();
   }
 
-  /** Fires the timer tasks that are due by now; the wheel's own interval normally does this. */
+  /** Fires the timer tasks that are due by now; the wheel's own timer normally does this. */
   advanceTimers(): void {
     this.timers.advance();
   }
@@ -650,10 +650,11 @@ export class Hub {
     this.tick++;
     const sessions = this.dirty;
     this.dirty = [];
+    const now = this.clock.now();
     for (const session of sessions) {
       // One session's failure must not skip the others' flushes, nor escape the event loop.
       try {
-        session.flush();
+        session.flush(now);
       } catch (err) {
         this.onError(err, `flush of connection ${session.id}`);
       }

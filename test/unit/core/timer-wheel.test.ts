@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TimerWheel, type TimerWheelOptions } from '../../../src/core/timer-wheel.js';
 
 /**
- * Every test drives the wheel with an injected clock and calls `advance()` itself. The wheel
- * also starts a real (unref'd) interval, but it only ever calls `advance()` on the same fake
+ * Every test but the last drives the wheel with an injected clock and calls `advance()` itself.
+ * The wheel also arms a real (unref'd) timer, but it only ever calls `advance()` on the same fake
  * clock between synchronous test steps, which changes nothing.
  */
 let wheels: TimerWheel[] = [];
@@ -244,5 +244,31 @@ describe('TimerWheel cancel and reschedule', () => {
     expect(fired).toEqual([]);
     advanceTo(w, 10_030);
     expect(fired).toEqual([10_030]);
+  });
+
+  it('wakes only on ticks that hold a task, and not at all when none is scheduled', () => {
+    vi.useFakeTimers();
+    try {
+      const w = new TimerWheel({ tickMs: 10, slots: 1024, now: () => Date.now() });
+      const advance = vi.spyOn(w, 'advance');
+      const start = Date.now();
+      const fired: number[] = [];
+      w.schedule(1000, () => fired.push(Date.now() - start));
+      w.schedule(3000, () => fired.push(Date.now() - start));
+      vi.advanceTimersByTime(990);
+      expect(advance).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(20);
+      expect(fired).toEqual([1000]);
+      // A task scheduled sooner than the armed tick moves the wake-up forward.
+      w.schedule(100, () => fired.push(Date.now() - start));
+      vi.advanceTimersByTime(2100);
+      expect(fired).toEqual([1000, 1110, 3000]);
+      expect(advance.mock.calls.length).toBeLessThanOrEqual(6);
+      expect(w.size).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+      w.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
