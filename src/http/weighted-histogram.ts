@@ -24,11 +24,16 @@ export class WeightedHistogram {
   private sum = 0;
   private count = 0;
 
+  /**
+   * @param collect called before every read ({@link get}, {@link total}): the owner hands over
+   *   observations it holds back (see `Metrics`, which coalesces runs of equal ones).
+   */
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly buckets: readonly number[],
     registry: Registry,
+    private readonly collect: () => void = () => {},
   ) {
     for (let i = 1; i < buckets.length; i++) {
       if (!(buckets[i]! > buckets[i - 1]!)) throw new TypeError(`WeightedHistogram ${name}: buckets must increase`);
@@ -52,6 +57,7 @@ export class WeightedHistogram {
 
   /** Total observations. */
   get total(): number {
+    this.collect();
     return this.count;
   }
 
@@ -63,6 +69,7 @@ export class WeightedHistogram {
   }
 
   get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: Sample[] }> {
+    this.collect();
     const values: Sample[] = [];
     let cumulative = 0;
     for (let i = 0; i < this.buckets.length; i++) {
