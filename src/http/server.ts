@@ -9,7 +9,7 @@ import { createLease } from '../bus/create-lease.js';
 import { defaultNodeId } from '../config/sections/cluster.js';
 import { loadConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
-import { systemClock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { Hub } from '../core/hub.js';
 import { TimerWheel } from '../core/timer-wheel.js';
 import { HealthReducer } from '../sources/health/health-reducer.js';
@@ -71,6 +71,12 @@ export interface LivegateOptions {
   timers?: TimerWheel;
   /** Extra routes (the dashboard) registered before listen. */
   plugins?: readonly ((app: FastifyInstance) => void | Promise<void>)[];
+  /**
+   * The clock the rate limits (`limits.connectsPerSecond`, `limits.publishesPerSecond`,
+   * `ws.maxMessagesPerSecond`) refill by; defaults to the system clock. Tests hold it still so a
+   * budget does not refill while a loaded machine runs the test slowly.
+   */
+  limitsClock?: Clock;
 }
 
 /** A running server. */
@@ -188,9 +194,12 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   let shuttingDown = false;
   const health = new HealthReporter((drafts) => hub.publish(drafts, 'livegate'), log);
   const connections = new ConnectionLimiter(config.limits.maxConnections, config.limits.maxPerIp);
-  const connects = new RateLimiter({ perSecond: config.limits.connectsPerSecond, setting: 'limits.connectsPerSecond' });
+  const limitsClock = options.limitsClock ?? systemClock;
+  const rate = (perSecond: number, setting: string): RateLimiter =>
+    new RateLimiter({ perSecond, setting, now: () => limitsClock.now() });
+  const connects = rate(config.limits.connectsPerSecond, 'limits.connectsPerSecond');
   const continuations = new PollContinuations();
-  const wsMessages = new RateLimiter({ perSecond: config.ws.maxMessagesPerSecond, setting: 'ws.maxMessagesPerSecond' });
+  const wsMessages = rate(config.ws.maxMessagesPerSecond, 'ws.maxMessagesPerSecond');
   const origins = new OriginPolicy(config.cors.origins);
   const clientIp = new ClientIpResolver(config.trustedProxies);
   const sockets = new SocketGuard({
@@ -297,10 +306,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
   installAccessControl(app, {
     gate,
     clientIp: (request) => clientIp.resolve(request.socket.remoteAddress, request.headers['x-forwarded-for']),
-    writeLimiter: new RateLimiter({
-      perSecond: config.limits.publishesPerSecond,
-      setting: 'limits.publishesPerSecond',
-    }),
+    writeLimiter: rate(config.limits.publishesPerSecond, 'limits.publishesPerSecond'),
   });
   instrumentEndpoints(app, metrics.registry, [
     ...(config.alerts.ingest ? [INGEST_ENDPOINT] : []),
