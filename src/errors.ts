@@ -50,26 +50,31 @@ export class LivegateError extends Error {
   }
 }
 
-/** Builds the HTTP error body for a code without throwing. */
-export function errorBody(code: ErrorCode, message?: string, field?: string): ErrorBody {
-  return new LivegateError(code, message, field === undefined ? undefined : { field }).toBody();
-}
-
-/** An error inside a stream: the data of the SSE `error` event and of the WebSocket `error` op. */
+/**
+ * An error inside a stream: the data of the SSE `error` event and of the WebSocket `error` op
+ * (which also carries the `id` of the request it answers, when that had a valid one).
+ */
 export type ErrorData = {
+  readonly id?: string;
   readonly code: ErrorCode;
   readonly message: string;
   readonly field?: string;
 };
 
-/** The in-stream form of an error (SSE `error` event, WebSocket `error` op). */
-export function errorData(error: LivegateError): ErrorData;
+/**
+ * The in-stream form of an error (SSE `error` event, WebSocket `error` op):
+ * `{"id"?,"code","message","field"?}`, `id` when it answers a WebSocket request with one, `field`
+ * when one input is at fault.
+ */
+export function errorData(error: LivegateError, id?: string): ErrorData;
 export function errorData(code: ErrorCode, message?: string, field?: string): ErrorData;
-export function errorData(error: LivegateError | ErrorCode, message?: string, field?: string): ErrorData {
-  const e = typeof error === 'string' ? new LivegateError(error, message, field === undefined ? {} : { field }) : error;
-  return e.field === undefined
-    ? { code: e.code, message: e.message }
-    : { code: e.code, message: e.message, field: e.field };
+export function errorData(error: LivegateError | ErrorCode, messageOrId?: string, field?: string): ErrorData {
+  if (typeof error === 'string')
+    return errorData(new LivegateError(error, messageOrId, field === undefined ? {} : { field }));
+  const id = messageOrId === undefined ? {} : { id: messageOrId };
+  return error.field === undefined
+    ? { ...id, code: error.code, message: error.message }
+    : { ...id, code: error.code, message: error.message, field: error.field };
 }
 
 /** How an error is answered over HTTP, whoever writes the answer (Fastify or a raw socket). */

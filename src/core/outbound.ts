@@ -1,5 +1,5 @@
 import { WS_CLOSE, type ControlName, type TransportName } from '@livegate/protocol';
-import { ERRORS, type ErrorCode, type ErrorSpec } from '../errors.js';
+import { ERRORS, errorData, type ErrorCode, type ErrorData, type ErrorSpec } from '../errors.js';
 import type { SerializedEvent } from './serialized-event.js';
 
 /** The transports livegate speaks (`TransportName` of `@livegate/protocol`). */
@@ -26,10 +26,13 @@ export type Outbound =
       readonly data: Readonly<Record<string, unknown>>;
     };
 
+/** A close that is no error: the peer went away, or the stream is done. */
+export type NormalCloseCode = 'client_closed' | 'done';
+
 /** Why a session ends; decides the SSE control event and the WebSocket close code. */
 export interface CloseReason {
   /** Catalogue code (`slow_consumer`, `shutting_down`, …) or `client_closed`/`done`. */
-  readonly code: string;
+  readonly code: ErrorCode | NormalCloseCode;
   readonly message: string;
   /** WebSocket close code. */
   readonly wsCode: number;
@@ -45,8 +48,16 @@ export function closeReasonFor(code: ErrorCode, message: string = ERRORS[code].m
 }
 
 /** A close that is no error: the peer went away (`client_closed`) or the stream is done (`done`). */
-export function normalClose(code: 'client_closed' | 'done', message: string): CloseReason {
+export function normalClose(code: NormalCloseCode, message: string): CloseReason {
   return { code, message, wsCode: WS_CLOSE.normal };
+}
+
+/**
+ * The in-stream error a close carries (the data of the SSE `error` event), rendered by
+ * `errorData` like every other error; `null` for a normal close.
+ */
+export function closeErrorData(reason: CloseReason): ErrorData | null {
+  return reason.code === 'client_closed' || reason.code === 'done' ? null : errorData(reason.code, reason.message);
 }
 
 /**

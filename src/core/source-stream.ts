@@ -1,4 +1,4 @@
-import { closeReasonFor, normalClose, type CloseReason } from './outbound.js';
+import { closeErrorData, closeReasonFor, normalClose, type CloseReason } from './outbound.js';
 import type { Principal } from './principal.js';
 import type { Session } from './session.js';
 
@@ -70,7 +70,8 @@ export function sessionStream(session: Session, subscription?: string, end?: () 
         session.close(reason);
         return;
       }
-      if (code !== 'done') session.control('error', { code, message: reason.message }, subscription);
+      const error = closeErrorData(reason);
+      if (error !== null) session.control('error', error, subscription);
       end?.();
     },
   };

@@ -4,7 +4,7 @@
  * path keeps livegate's own JSON `not_found`; without a build, `/` answers `503` saying what to
  * run instead of an empty page.
  */
-import { errorBody } from '../errors.js';
+import { LivegateError } from '../errors.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,14 +72,10 @@ function setSecurityHeaders(reply: FastifyReply): void {
 export async function registerDashboard(app: FastifyInstance, options: DashboardOptions = {}): Promise<void> {
   const root = options.root ?? DEFAULT_DASHBOARD_DIR;
   if (!existsSync(join(root, 'index.html'))) {
-    const body = JSON.stringify(
-      errorBody(
-        'dashboard_not_built',
-        `the dashboard is not built (${join(root, 'index.html')} is missing): run \`npm run build\`, then restart livegate`,
-      ),
-    );
-    app.get('/', (_request, reply) => {
-      void reply.status(503).type('application/json; charset=utf-8').send(body);
+    const message = `the dashboard is not built (${join(root, 'index.html')} is missing): run \`npm run build\`, then restart livegate`;
+    // Answered by the error handler, like every other error.
+    app.get('/', () => {
+      throw new LivegateError('dashboard_not_built', message);
     });
     return;
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { LivegateError, errorBody, httpErrorAnswer, type ErrorCode } from '../errors.js';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { LivegateError, httpErrorAnswer, type ErrorCode } from '../errors.js';
 
 /** Fastify's own error codes mapped onto the catalogue, so every error body has one shape. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -38,10 +38,19 @@ export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: nu
       log.error({ err: error, method: request.method, url: request.url.split('?')[0] }, 'request failed');
       livegate = new LivegateError('internal');
     }
-    const answer = httpErrorAnswer(livegate, retryAfterSeconds);
-    void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body);
+    sendError(reply, livegate, retryAfterSeconds);
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`));
+    sendError(
+      reply,
+      new LivegateError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
+      retryAfterSeconds,
+    );
   });
+}
+
+/** Sends the {@link httpErrorAnswer} of `error` as a Fastify reply. */
+function sendError(reply: FastifyReply, error: LivegateError, retryAfterSeconds: number): void {
+  const answer = httpErrorAnswer(error, retryAfterSeconds);
+  void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body);
 }

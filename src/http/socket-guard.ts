@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
-import { errorBody } from '../errors.js';
+import { httpErrorAnswer, LivegateError, rawHttpResponse } from '../errors.js';
 
 /** Descriptors kept free for logs, outgoing connections (Redis, Alertmanager, Prometheus) and files. */
 export const DESCRIPTOR_RESERVE = 128;
@@ -83,16 +83,13 @@ export class SocketGuard {
   private refuse(socket: Socket, reason: 'total' | 'per_ip'): void {
     this.options.onRefused?.(reason);
     socket.pause();
-    const [status, body] =
+    const error =
       reason === 'total'
-        ? ['503 Service Unavailable', errorBody('too_many_connections', 'server socket limit reached')]
-        : ['429 Too Many Requests', errorBody('too_many_connections_per_ip', 'too many sockets from this address')];
-    const json = JSON.stringify(body);
+        ? new LivegateError('too_many_connections', 'server socket limit reached')
+        : new LivegateError('too_many_connections_per_ip', 'too many sockets from this address');
     socket.on('error', () => {});
     socket.setTimeout(REFUSED_LINGER_MS, () => socket.destroy());
-    socket.end(
-      `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nRetry-After: ${this.options.retryAfterSeconds}\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`,
-    );
+    socket.end(rawHttpResponse(httpErrorAnswer(error, this.options.retryAfterSeconds)));
   }
 }
 

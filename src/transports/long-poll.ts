@@ -10,7 +10,7 @@ import {
 import { authorizeFilter } from '../core/principal.js';
 import type { Session } from '../core/session.js';
 import type { Subscription } from '../core/subscription.js';
-import { errorBody, LivegateError } from '../errors.js';
+import { LivegateError } from '../errors.js';
 import { admit } from './admission.js';
 import type { TransportContext } from './context.js';
 import {
@@ -47,12 +47,14 @@ export class PollWriter implements TransportWriter {
   position: (() => string) | undefined;
 
   /**
-   * @param answer sends the body with its HTTP status (200, or 401 when the token expired while
-   *   waiting); for a 200, also the position it reports and whether it delivered anything (events
-   *   or a reset).
+   * @param answer sends the `200` body, with the position it reports and whether it delivered
+   *   anything (events or a reset).
+   * @param fail answers with an error instead (`token_expired` when the token expired while
+   *   waiting), rendered by the error handler like any other HTTP error.
    */
   constructor(
-    private readonly answer: (body: string, status: number, position?: { id: string; delivered: boolean }) => void,
+    private readonly answer: (body: string, position: { id: string; delivered: boolean }) => void,
+    private readonly fail: (error: LivegateError) => void,
   ) {}
 
   write(items: readonly Outbound[]): boolean {
@@ -84,7 +86,7 @@ export class PollWriter implements TransportWriter {
       // Events collected so far stay unacknowledged: the client polls again with a new token from
       // the same position and gets them then.
       this.answered = true;
-      this.answer(JSON.stringify(errorBody('token_expired', reason.message)), 401);
+      this.fail(new LivegateError('token_expired', reason.message));
       return;
     }
     this.respond();
@@ -98,7 +100,6 @@ export class PollWriter implements TransportWriter {
     const reason = this.resetReason === undefined ? '' : `,"resetReason":${JSON.stringify(this.resetReason)}`;
     this.answer(
       `{"events":[${this.events.join(',')}],"lastEventId":${JSON.stringify(lastEventId)},"reset":${this.reset}${reason}}`,
-      200,
       { id: lastEventId, delivered: this.events.length > 0 || this.reset },
     );
   }
@@ -136,16 +137,21 @@ export function handlePoll(ctx: TransportContext, request: FastifyRequest, reply
     // What the answer earns the client's next poll from its position when it delivers nothing
     // (ConnectionGate.answered): set when the timeout ran out, not on shutdown or a client gone.
     let waited: 'any' | 'waiting' | null = null;
-    const writer: PollWriter = new PollWriter((body, status, position) => {
-      if (status !== 200) void reply.code(status);
-      else if (position !== undefined && position.id !== '') {
-        const pass = position.delivered ? 'any' : waited;
-        if (pass !== null) ctx.limiter.answered(ip, position.id, pass);
-      }
-      resolve(body);
-      // Close synchronously: anything dispatched after this point is after `lastEventId`.
-      session.close(normalClose('done', 'answered'));
-    });
+    // Close synchronously once answered: anything dispatched after this point is after `lastEventId`.
+    const writer: PollWriter = new PollWriter(
+      (body, position) => {
+        if (position.id !== '') {
+          const pass = position.delivered ? 'any' : waited;
+          if (pass !== null) ctx.limiter.answered(ip, position.id, pass);
+        }
+        resolve(body);
+        session.close(normalClose('done', 'answered'));
+      },
+      (error) => {
+        reject(error);
+        session.close(normalClose('done', 'answered'));
+      },
+    );
     let session: Session;
     try {
       // The session owns the connection slot from here; it goes back when the session closes.

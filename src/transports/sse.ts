@@ -4,7 +4,13 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizeFilter, type Principal } from '../core/principal.js';
-import { normalClose, type CloseReason, type Outbound, type TransportWriter } from '../core/outbound.js';
+import {
+  closeErrorData,
+  normalClose,
+  type CloseReason,
+  type Outbound,
+  type TransportWriter,
+} from '../core/outbound.js';
 import { parseEventId } from '../core/event-id.js';
 import type { SerializedEvent } from '../core/serialized-event.js';
 import type { Session } from '../core/session.js';
@@ -72,8 +78,10 @@ export class SseWriter implements TransportWriter {
       this.socket.write(
         sseControl('shutdown', { reason: 'server_shutdown', message: reason.message, retryMs: this.retryMs }),
       );
-    else if (reason.code !== 'client_closed' && reason.code !== 'done')
-      this.socket.write(sseControl('error', { code: reason.code, message: reason.message }));
+    else {
+      const error = closeErrorData(reason);
+      if (error !== null) this.socket.write(sseControl('error', error));
+    }
     // Ending a close-delimited response closes the connection once the socket has flushed.
     this.res.end();
     // A stalled reader never lets the socket flush; do not keep its buffers alive for it.

@@ -308,12 +308,17 @@ export class WebSocketTransport {
           );
       }
     } catch (err) {
-      if (!(err instanceof LivegateError)) {
-        this.ctx.log.error({ err, connection: session.id }, 'ws message handler failed');
-      }
-      const e = err instanceof LivegateError ? err : new LivegateError('internal');
-      session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e) });
+      this.refuse(session, id, err, 'ws message handler failed');
     }
+  }
+
+  /**
+   * Answers request `id` with an `error` op: a {@link LivegateError} as it is, anything else
+   * logged (as `what`) and answered as `internal`.
+   */
+  private refuse(session: Session, id: string | undefined, err: unknown, what: string): void {
+    if (!(err instanceof LivegateError)) this.ctx.log.error({ err, connection: session.id }, what);
+    session.control('error', errorData(err instanceof LivegateError ? err : new LivegateError('internal'), id));
   }
 
   /**
@@ -335,12 +340,10 @@ export class WebSocketTransport {
         });
       },
       (err: unknown) => {
-        if (!(err instanceof LivegateError)) this.ctx.log.error({ err, connection: session.id }, 'ws refresh failed');
-        const e = err instanceof LivegateError ? err : new LivegateError('internal');
-        session.control('error', { ...(id === undefined ? {} : { id }), ...errorData(e) });
+        this.refuse(session, id, err, 'ws refresh failed');
         // Rights shrank: not one more event under the old ones (the error op is written first).
         if (err instanceof NarrowerRightsError && session.principal === current) {
-          session.close(closeReasonFor('forbidden', e.message));
+          session.close(closeReasonFor('forbidden', err.message));
         }
       },
     );

@@ -5,6 +5,8 @@ export interface SseMessage {
   readonly event: string;
   readonly id: string;
   readonly data: Record<string, unknown>;
+  /** `data` as it came, to check exact bytes. */
+  readonly raw: string;
 }
 
 const CONTROLS = ['hello', 'heartbeat', 'reset', 'shutdown', 'error'] as const;
@@ -82,7 +84,7 @@ export class TestSse {
   private record(event: string, id: string, data: string | undefined): void {
     // The client's own `error` events (a dropped connection it is about to retry) carry no data.
     if (data === undefined) return;
-    const message: SseMessage = { event, id, data: JSON.parse(data) as Record<string, unknown> };
+    const message: SseMessage = { event, id, data: JSON.parse(data) as Record<string, unknown>, raw: data };
     this.messages.push(message);
     this.waiters = this.waiters.filter((w) => {
       if (!w.predicate(message)) return true;

@@ -75,9 +75,12 @@ describe('sockets (maxPerIp 4, max 10)', () => {
     const fifth = raw(server(), '127.0.2.1', '');
     opened.push(fifth);
     await waitFor(() => fifth.closed(), { timeoutMs: 15_000, what: 'the fifth socket to be closed' });
-    expect(fifth.received()).toMatch(/^HTTP\/1\.1 429 /);
-    expect(fifth.received()).toContain('"too_many_connections_per_ip"');
-    expect(fifth.received()).toMatch(/Retry-After: 5/i);
+    // The same answer, byte for byte, as every other error: the catalogue's status, JSON body and Retry-After.
+    const body = '{"error":{"code":"too_many_connections_per_ip","message":"too many sockets from this address"}}';
+    expect(fifth.received()).toBe(
+      `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+        `Retry-After: 5\r\nConnection: close\r\n\r\n${body}`,
+    );
     // Another address is not affected.
     const other = raw(server(), '127.0.2.2', 'GET /healthz HTTP/1.1\r\nHost: livegate\r\n\r\n');
     opened.push(other);
@@ -96,6 +99,11 @@ describe('sockets (maxPerIp 4, max 10)', () => {
       timeoutMs: 15_000,
       what: `a 503 too_many_connections answer (${refused?.received() ?? 'none yet'})`,
     });
+    const answer = opened.find((s) => s.received().includes('"too_many_connections"'))!.received();
+    expect(answer).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n[^]*\r\nRetry-After: 5\r\n/);
+    expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).toBe(
+      '{"error":{"code":"too_many_connections","message":"server socket limit reached"}}',
+    );
   });
 });
 

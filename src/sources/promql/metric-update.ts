@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { errorData, LivegateError, type ErrorData } from '../../errors.js';
 import type { PromQueryResult } from './prometheus-client.js';
 
 /** One evaluation's answer: `metric-update` over SSE, `data` of a `metric-update` event over WS. */
@@ -17,11 +18,20 @@ export interface MetricUpdate {
   readonly queryMs: number;
 }
 
-/** A failed evaluation: `error` over SSE. The stream stays open and the query is retried. */
-export interface MetricError {
-  /** `prometheus_unavailable` or `prometheus_query_failed` (see docs/api.md). */
-  readonly code: string;
-  readonly message: string;
+/**
+ * A failed evaluation: `error` over SSE, `metric-error` over WebSocket, rendered by `errorData`
+ * like every in-stream error (`prometheus_unavailable` or `prometheus_query_failed`, see
+ * docs/api.md). The stream stays open and the query is retried.
+ */
+export type MetricError = ErrorData;
+
+/** The {@link MetricError} of a failed evaluation: a catalogue error as it is, anything else `prometheus_unavailable`. */
+export function metricErrorOf(err: unknown): MetricError {
+  return errorData(
+    err instanceof LivegateError
+      ? err
+      : new LivegateError('prometheus_unavailable', err instanceof Error ? err.message : String(err)),
+  );
 }
 
 /** Receives a runner's results. Implementations must not throw; a throw is logged and ignored. */

@@ -14,6 +14,7 @@ import { LivegateError } from '../../errors.js';
 import { guardTask, type Source, type SourceContext, type SourceStream, type SubscribeExtension } from '../source.js';
 import { compileMetricQuery, parseInterval } from './metric-query.js';
 import { registerMetricStreamMetrics } from './metrics.js';
+import { metricErrorOf } from './metric-update.js';
 import { MAX_QUERY_LENGTH } from './parse.js';
 import { PrometheusClient, type PrometheusClientOptions, type PrometheusDataSource } from './prometheus-client.js';
 import type { RunnerSpec } from './query-runner.js';
@@ -213,10 +214,7 @@ export class PromqlSource implements Source {
         join();
       },
       (err: unknown) => {
-        const error =
-          err instanceof LivegateError
-            ? { code: err.code, message: err.message }
-            : { code: 'prometheus_unavailable', message: String(err) };
+        const error = metricErrorOf(err);
         record.error(error, JSON.stringify(error));
         join();
       },

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { LivegateError } from '../../errors.js';
 import {
+  metricErrorOf,
   replayLast,
   type LastOutcome,
   type MetricError,
@@ -177,10 +177,7 @@ export class QueryRunner {
     } catch (err) {
       const queryMs = performance.now() - started;
       this.record('error', queryMs, at);
-      const error: MetricError =
-        err instanceof LivegateError
-          ? { code: err.code, message: err.message }
-          : { code: 'prometheus_unavailable', message: err instanceof Error ? err.message : String(err) };
+      const error = metricErrorOf(err);
       this.errors += 1;
       this.lastError = error;
       if (!this.running) return;

@@ -2,15 +2,19 @@
  * Long-lived connections end at their token's `exp` (SSE `error` event, WebSocket close 4001, a
  * waiting poll 401), and a WebSocket `refresh` moves the end without reconnecting.
  */
+import { ERROR_CATALOGUE } from '@livegate/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LivegateServer } from '../../../src/http/server.js';
 import { startTestServer } from '../../harness/livegate.js';
 import { RawSse } from '../../harness/raw-sse.js';
+import { TestSse } from '../../harness/sse-client.js';
 import { signHs256, TEST_SECRET, type TokenSpec } from '../../harness/tokens.js';
 import { waitFor } from '../../harness/wait.js';
 import { TestWs } from '../../harness/ws-client.js';
 
 const RIGHTS = { livegate: { subscribe: ['app*'], match: ['{team="a"}'] } };
+/** The error a connection gets at its token's `exp`, as bytes: code and message from the catalogue. */
+const EXPIRED_DATA = '{"code":"token_expired","message":"the token has expired; get a new one"}';
 
 describe('token expiry on open connections', () => {
   let server: LivegateServer;
@@ -24,32 +28,48 @@ describe('token expiry on open connections', () => {
   });
   afterAll(() => server.close());
 
-  it('ends an SSE stream at exp with an error event token_expired', async () => {
+  it('ends an SSE stream at exp with exactly the documented error event, then ends the stream', async () => {
     const sse = await RawSse.open(`${server.url}/api/v2/events/stream?topics=app.x`, {
       authorization: `Bearer ${await token({ expiresIn: 2 })}`,
     });
     try {
       await sse.control('hello');
-      expect(await sse.control('error', 15_000)).toMatchObject({ code: 'token_expired' });
+      await sse.control('error', 15_000);
       await sse.end(15_000);
+      // The last bytes of the stream: one `error` frame whose data is the catalogue's code and message.
+      expect(sse.text.endsWith(`event: error\ndata: ${EXPIRED_DATA}\n\n`)).toBe(true);
     } finally {
       sse.close();
     }
   });
 
-  it('closes a WebSocket at exp with 4001', async () => {
+  it('gives the `eventsource` client the same error event data at exp', async () => {
+    const sse = new TestSse(`${server.url}/api/v2/events/stream?topics=app.x`, {
+      headers: { authorization: `Bearer ${await token({ expiresIn: 2 })}` },
+    });
+    try {
+      const error = await sse.next((m) => m.event === 'error', 15_000);
+      expect(error.raw).toBe(EXPIRED_DATA);
+    } finally {
+      sse.close();
+    }
+  });
+
+  it('closes a WebSocket at exp with 4001 and the catalogue message as the reason', async () => {
     const ws = await TestWs.open(`${server.url}/ws/dashboard?access_token=${await token({ expiresIn: 2 })}`);
     await ws.subscribe({ topics: ['app.x'] });
     expect(await ws.closed(15_000)).toBe(4001);
-    expect(ws.closeReason).toContain('expired');
+    expect(ws.closeReason).toBe(ERROR_CATALOGUE.token_expired.message);
   });
 
-  it('answers a poll waiting at exp with 401 token_expired', async () => {
+  it('answers a poll waiting at exp with exactly the documented 401 error body', async () => {
     const res = await fetch(
       `${server.url}/api/v2/events/poll?topics=app.x&since=${server.hub.head}&timeout=30&access_token=${await token({ expiresIn: 2 })}`,
     );
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('token_expired');
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('retry-after')).toBeNull();
+    expect(await res.text()).toBe(`{"error":${EXPIRED_DATA}}`);
   });
 
   it('keeps a WebSocket open past the first exp after a refresh', async () => {
