@@ -27,8 +27,7 @@ export class SourceStreamFactory {
     options: { principal: Principal; onClose?: (reason: { code: string; message: string }) => void },
   ): SourceStream {
     const session = openSseStream(this.ctx, request, reply, { principal: options.principal, named: true });
-    const onClose = options.onClose;
-    if (onClose !== undefined) session.onClose((reason) => onClose({ code: reason.code, message: reason.message }));
+    if (options.onClose !== undefined) session.onClose(options.onClose);
     this.ctx.log.debug({ connection: session.id, path: request.url.split('?')[0] }, 'source stream opened');
     return sessionStream(session);
   }

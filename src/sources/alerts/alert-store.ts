@@ -18,6 +18,7 @@
  * Time is injected (`now`, epoch milliseconds) so tests need no sleeps.
  */
 import type { EventDraft } from '../../core/event.js';
+import { LivegateError } from '../../errors.js';
 import { ALERTS_TOPIC, eventLabelsOf, type LiveAlert } from './alert-model.js';
 import { fingerprint } from './fingerprint.js';
 import type { PostableAlert } from './postable-alerts.js';
@@ -48,14 +49,6 @@ export const ALERT_STORE_DEFAULTS = {
   maxAlerts: 10_000,
   maxEndsAtAheadMs: 24 * 60 * 60_000,
 } as const;
-
-/** Why a batch cannot be taken: a field at fault (`400`), or a full store (`429 too_many_alerts`). */
-export interface AlertRefusal {
-  readonly code: 'invalid_body' | 'too_many_alerts';
-  /** The field at fault, e.g. `[3].startsAt`; `''` for the batch as a whole. */
-  readonly field: string;
-  readonly message: string;
-}
 
 interface StoredAlert {
   readonly labels: PostableAlert['labels'];
@@ -169,27 +162,27 @@ export class AlertStore {
    *   to fire forever (`endsAt` in year 9999);
    * - new fingerprints must fit in `maxAlerts`, after forgetting remembered resolved alerts.
    *
-   * @returns `null` when the batch may be applied with {@link ingest}.
+   * @returns `null` when the batch may be applied with {@link ingest}, else the error to answer
+   *   with: `invalid_body` naming the field (`[3].startsAt`), or `too_many_alerts`.
    */
-  check(alerts: readonly PostableAlert[], now: number): AlertRefusal | null {
+  check(alerts: readonly PostableAlert[], now: number): LivegateError | null {
     const fresh = new Set<string>();
     for (let i = 0; i < alerts.length; i++) {
       const a = alerts[i]!;
       if (a.endsAt === undefined && a.startsAt !== undefined && a.startsAt > now + this.#resolveTimeoutMs) {
-        return {
-          code: 'invalid_body',
-          field: `[${i}].startsAt`,
-          message:
-            `start time must be before end time: without endsAt the alert ends ${this.#resolveTimeoutMs / 1000} s ` +
+        return new LivegateError(
+          'invalid_body',
+          `start time must be before end time: without endsAt the alert ends ${this.#resolveTimeoutMs / 1000} s ` +
             `after receipt (the resolve timeout), before this startsAt; send endsAt, as Alertmanager requires`,
-        };
+          { field: `[${i}].startsAt` },
+        );
       }
       if (a.endsAt !== undefined && a.endsAt > now + this.#maxEndsAtAheadMs) {
-        return {
-          code: 'invalid_body',
-          field: `[${i}].endsAt`,
-          message: `is more than ${this.#maxEndsAtAheadMs / 1000} s ahead (alerts.maxEndsAtAheadMs); re-send the alert instead`,
-        };
+        return new LivegateError(
+          'invalid_body',
+          `is more than ${this.#maxEndsAtAheadMs / 1000} s ahead (alerts.maxEndsAtAheadMs); re-send the alert instead`,
+          { field: `[${i}].endsAt` },
+        );
       }
       const fp = fingerprint(a.labels);
       if (!this.#entries.has(fp)) fresh.add(fp);
@@ -197,13 +190,12 @@ export class AlertStore {
     const room = this.#maxAlerts - this.#entries.size;
     if (fresh.size > room) this.#forgetResolved(fresh.size - room);
     if (fresh.size > this.#maxAlerts - this.#entries.size) {
-      return {
-        code: 'too_many_alerts',
-        field: '',
-        message:
-          `the alert store holds ${this.#entries.size} alerts and this batch adds ${fresh.size}; ` +
+      return new LivegateError(
+        'too_many_alerts',
+        `the alert store holds ${this.#entries.size} alerts and this batch adds ${fresh.size}; ` +
           `max ${this.#maxAlerts} (alerts.maxAlerts)`,
-      };
+        { field: 'body' },
+      );
     }
     return null;
   }

@@ -80,7 +80,7 @@ export class IngestSource implements Source {
         throw new LivegateError('invalid_body', parsed.error.message, { field: parsed.error.field || 'body' });
       const now = this.#now();
       const refusal = this.store.check(parsed.value, now);
-      if (refusal !== null) throw new LivegateError(refusal.code, refusal.message, { field: refusal.field || 'body' });
+      if (refusal !== null) throw refusal;
       const drafts = this.store.ingest(parsed.value, now);
       if (drafts.length > 0) await ctx.publish(drafts);
       // Alertmanager answers 200 with an empty body; Prometheus only looks at the status.
