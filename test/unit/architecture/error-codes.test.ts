@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { ERROR_CODES } from '@livegate/protocol';
 import { describe, expect, it } from 'vitest';
+import { ROOT, sourceFiles } from './source-files.js';
 
 /**
  * Keeps the error codes of `src/` and the error table of docs/api.md one set, and errors rendered
@@ -14,23 +14,12 @@ import { describe, expect, it } from 'vitest';
  * onto `ErrorCode`. packages/protocol/test/errors.test.ts checks the table against the catalogue
  * itself (status, close code, retry).
  */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const CATALOGUE = new Set<string>(ERROR_CODES);
 /** The modules that make error shapes: errors.ts renders them, outbound.ts makes close reasons. */
 const RENDERERS = new Set(['src/errors.ts', 'src/core/outbound.ts']);
 const MAKERS = new Set(['LivegateError', 'closeReasonFor', 'errorData']);
 /** zod's issue code, the only `code` field in src/ that is no livegate error. */
 const ZOD_ISSUE = 'custom';
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
 
 /** Codes in the error table of docs/api.md. */
 function documentedCodes(): Set<string> {

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ROOT, sourceFiles } from './source-files.js';
 
 /**
  * Keeps docs/architecture.md true: layers import downward only, and no module imports itself
@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
  *   cli → http → transports | sources → bus → core → errors (and packages/protocol)
  *                                        config ↗
  */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** What each folder of src/ may import besides itself. */
 const ALLOWED: Record<string, readonly string[]> = {
@@ -23,16 +22,6 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: ['errors'],
   errors: [],
 };
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
 
 /** Relative imports of a file (static, re-exports and dynamic), resolved to .ts paths. */
 function importsOf(file: string): string[] {
