@@ -8,6 +8,7 @@ import { stampDraft } from './draft-validation.js';
 import { SNAPSHOT_TYPE, type LiveEvent, type StampedDraft } from './event.js';
 import { formatEventId, parseEventId } from './event-id.js';
 import type { CompiledFilter } from './filter.js';
+import { HistoryReads } from './history-reads.js';
 import { MatcherBudget, type MatcherBudgetLimits } from './matcher-budget.js';
 import { ReservedNames } from './reserved-names.js';
 import { NOOP_OBSERVER, type HubObserver } from './observer.js';
@@ -52,6 +53,11 @@ export interface HubOptions {
    */
   historyPage?: number;
   /**
+   * Most subscriptions that read a page of the bus's history or hold one at once, across every
+   * connection; the rest wait their turn (see `history-reads.ts`). Defaults to 16.
+   */
+  maxHistoryReads?: number;
+  /**
    * Told about a failure inside a task the hub runs for others (a source's release hook, a demand
    * listener, a timer task of the default wheel); the hub goes on. Defaults to `console.error`; the
    * server passes its logger.
@@ -78,6 +84,18 @@ export interface SubscribeRequest {
   readonly batch?: BatchOptions | null;
   /** Called with the new subscription id before anything is queued for it (WebSocket `subscribed`). */
   readonly announce?: (subscriptionId: string) => void;
+}
+
+/** Deep-resume figures (see {@link HubOptions.maxHistoryReads}) for metrics. */
+export interface HistoryReadInfo {
+  /** Subscriptions reading or holding a page of the bus's history now. */
+  readonly holding: number;
+  /** Subscriptions waiting for their turn to read. */
+  readonly waiting: number;
+  /** Times a subscription had to wait for its turn, since start. */
+  readonly waited: number;
+  /** The bound on {@link holding}. */
+  readonly max: number;
 }
 
 /** Replay window figures for `/api/v2/info`, metrics and stats. */
@@ -109,6 +127,10 @@ export class Hub {
   private readonly matcherBudget: MatcherBudget;
   private readonly defaultSource: string;
   private readonly historyPage: number;
+  private readonly historyReads: HistoryReads<Subscription>;
+  /** The session of each subscription that holds or waits for a history slot. */
+  private readonly historyOwners = new Map<Subscription, Session>();
+  private historyWaits = 0;
   private readonly onError: (err: unknown, context: string) => void;
   private readonly host: SessionHost;
   private dirty: Session[] = [];
@@ -143,6 +165,16 @@ export class Hub {
     this.observer = options.observer ?? NOOP_OBSERVER;
     this.defaultSource = options.defaultSource ?? 'api';
     this.historyPage = options.historyPage ?? 512;
+    this.historyReads = new HistoryReads<Subscription>(
+      options.maxHistoryReads ?? 16,
+      // A page held by a connection that stopped reading goes back to the bus: its cursor keeps
+      // the place, and another client reads meanwhile.
+      (sub) => !sub.reading && this.historyOwners.get(sub)?.blocked === true,
+      (sub) => {
+        sub.history = [];
+        this.historyOwners.delete(sub);
+      },
+    );
     this.onError = options.onError ?? ((err, context) => console.error(`livegate: ${context} failed`, err));
     this.demand = new DemandTracker(this.onError);
     this.timers =
@@ -294,6 +326,12 @@ export class Hub {
     let queued = 0;
     for (const s of this.sessions.values()) queued += s.queued;
     return queued;
+  }
+
+  /** Deep-resume figures. */
+  historyReadInfo(): HistoryReadInfo {
+    const reads = this.historyReads;
+    return { holding: reads.holding, waiting: reads.queued, waited: this.historyWaits, max: reads.max };
   }
 
   /** Replay window figures. */
@@ -470,6 +508,7 @@ export class Hub {
 
   private removeFromDispatch(sub: Subscription): void {
     if (sub.extension !== null) return;
+    this.releaseHistory(sub);
     this.dispatcher.remove(sub);
     this.matcherBudget.remove(sub.filter);
     this.demand.removed(sub.filter);
@@ -526,6 +565,8 @@ export class Hub {
       return;
     }
     const page = sub.history.splice(0, budget);
+    // The page is used up: its slot goes to the next subscription in line; this one asks again.
+    if (sub.history.length === 0) this.releaseHistory(sub);
     const items: Outbound[] = [];
     for (const event of page) {
       sub.cursor = event.event.seq;
@@ -535,11 +576,33 @@ export class Hub {
     session.scheduleFlush();
   }
 
-  /** Reads the next page of a `history` subscription from the bus; one read in flight at a time. */
+  /**
+   * Reads the next page of a `history` subscription from the bus once it has a slot (see
+   * {@link HubOptions.maxHistoryReads}); one read in flight or waiting at a time.
+   */
   private readHistory(session: Session, sub: Subscription): void {
-    if (sub.reading) return;
+    if (sub.reading || this.historyReads.waits(sub)) return;
+    this.historyOwners.set(sub, session);
+    this.historyReads.request(sub, () => this.fetchHistory(session, sub));
+    if (this.historyReads.waits(sub)) this.historyWaits++;
+  }
+
+  /** Gives back `sub`'s history slot or its place in line, if it has either. */
+  private releaseHistory(sub: Subscription): void {
+    if (!this.historyOwners.delete(sub)) return;
+    this.historyReads.release(sub);
+  }
+
+  /** Reads one page for `sub`, which holds a history slot, into {@link Subscription.history}. */
+  private fetchHistory(session: Session, sub: Subscription): void {
+    // Closed or moved on while it waited for its turn.
+    if (sub.closed || session.state !== 'open' || sub.mode !== 'history') {
+      this.releaseHistory(sub);
+      return;
+    }
     sub.reading = true;
     const giveUp = (): void => {
+      this.releaseHistory(sub);
       // The bus no longer has the position (trimmed, new epoch) or cannot be read: as before
       // deep resumes existed, the client is told to start over from snapshots.
       sub.mode = 'live';
@@ -551,7 +614,10 @@ export class Hub {
     this.bus.read(formatEventId(this.bus.epoch, sub.cursor), this.historyPage).then(
       (page) => {
         sub.reading = false;
-        if (sub.closed || session.state !== 'open' || sub.mode !== 'history') return;
+        if (sub.closed || session.state !== 'open' || sub.mode !== 'history') {
+          this.releaseHistory(sub);
+          return;
+        }
         if (page === 'reset') giveUp();
         else {
           // Only what this node already holds: later events come through the window and the
@@ -559,14 +625,20 @@ export class Hub {
           const now = this.clock.now();
           const head = this.window.headSeq;
           for (const event of page) if (event.seq <= head) sub.history.push(new SerializedEvent(event, now));
-          if (sub.history.length === 0 && this.window.lookup(sub.cursor).kind === 'trimmed') giveUp();
+          if (sub.history.length === 0) {
+            this.releaseHistory(sub);
+            if (this.window.lookup(sub.cursor).kind === 'trimmed') giveUp();
+          }
         }
         session.scheduleFlush();
       },
       (err: unknown) => {
         sub.reading = false;
         this.onError(err, 'read of the bus history for a resume');
-        if (sub.closed || session.state !== 'open' || sub.mode !== 'history') return;
+        if (sub.closed || session.state !== 'open' || sub.mode !== 'history') {
+          this.releaseHistory(sub);
+          return;
+        }
         giveUp();
         session.scheduleFlush();
       },

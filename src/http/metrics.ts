@@ -162,6 +162,31 @@ export class Metrics implements HubObserver {
       },
     });
     new Gauge({
+      name: 'livegate_history_reads',
+      help: 'Resumes older than the replay window reading or holding a page of the bus history (at most replay.maxHistoryReads).',
+      registers,
+      collect() {
+        this.set(hub.historyReadInfo().holding);
+      },
+    });
+    new Gauge({
+      name: 'livegate_history_reads_waiting',
+      help: 'Resumes older than the replay window waiting for their turn to read the bus history.',
+      registers,
+      collect() {
+        this.set(hub.historyReadInfo().waiting);
+      },
+    });
+    new Counter({
+      name: 'livegate_history_reads_waited_total',
+      help: 'Times a resume older than the replay window had to wait for its turn (replay.maxHistoryReads reached).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(hub.historyReadInfo().waited);
+      },
+    });
+    new Gauge({
       name: 'livegate_subscriptions',
       help: 'Active subscriptions.',
       registers,

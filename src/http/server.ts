@@ -146,6 +146,7 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     window: config.replay,
     queue: config.queue,
     maxSubscriptionsPerSession: config.limits.maxSubscriptions,
+    maxHistoryReads: config.replay.maxHistoryReads,
     matcherBudget: { perConnection: config.filters.maxCostPerConnection, total: config.filters.maxCostTotal },
     observer: metrics,
     onError,

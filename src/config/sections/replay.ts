@@ -21,6 +21,10 @@ export const replaySection = defineSection({
         .max(64 * 1024 * MiB)
         .default(64 * MiB)
         .meta({ description: 'Most envelope bytes kept for resume.' }),
+      maxHistoryReads: z.number().int().min(1).max(10_000).default(16).meta({
+        description:
+          'Most resumes older than the replay window that read a page (512 events) of the bus history (bus.kind redis) or hold one in memory at once, across all connections; the others wait their turn, keeping their position (a waiting long-poll answers at its timeout with no events and the same lastEventId). Defaults to 16.',
+      }),
     })
     .prefault({}),
 });
