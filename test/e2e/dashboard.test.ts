@@ -248,6 +248,40 @@ describe('dashboard', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
   });
 
+  it('keeps a critical toast when informational toasts overflow the stack', async () => {
+    const s = await server();
+    const page = await open(`${s.url}/`);
+    await waitLive(page, 'sse');
+    await publishState(
+      s,
+      alertDraft('alert_firing', { fingerprint: 'c1c1000000000001', alertname: 'StaysUp', severity: 'critical' }),
+    );
+    const critical = page.locator('.toast[role="alert"]', { hasText: 'StaysUp' });
+    await critical.waitFor({ timeout: 10_000 });
+    // Six warnings acknowledged in a row: with no Alertmanager behind the server each Ack fails with
+    // an info toast, one more than the stack holds (five).
+    const warnings = Array.from({ length: 6 }, (_, i) => ({
+      fingerprint: `c1c10000000001${i}0`,
+      alertname: `AckFails${i}`,
+      severity: 'warning',
+    }));
+    await publishState(
+      s,
+      warnings.map((w) => alertDraft('alert_firing', w)),
+    );
+    for (const w of warnings) await alertRow(page, w.fingerprint).waitFor({ timeout: 10_000 });
+    for (const w of warnings) await alertRow(page, w.fingerprint).locator('button.alert-ack').click();
+    await page
+      .locator('.toast[role="status"]', { hasText: 'Could not acknowledge AckFails5' })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.locator('.toast').count()).toBeLessThanOrEqual(5);
+    // The info toasts made room by leaving themselves; the critical one is still there, on screen.
+    await critical.waitFor({ timeout: 10_000 });
+    const box = await critical.boundingBox();
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y + box!.height).toBeLessThanOrEqual(page.viewportSize()!.height);
+  });
+
   it('runs on WebSocket when the server disables SSE', async () => {
     const s = await server({ transports: ['ws', 'poll'] });
     const page = await open(`${s.url}/`);

@@ -20,7 +20,11 @@ export interface ToastInput {
   readonly key?: string;
 }
 
-/** Most toasts on screen; the oldest leaves first. */
+/**
+ * Most toasts on screen. Past it the oldest informational toast leaves, so a critical one (which
+ * stays until dismissed) is never pushed out by info toasts; only when all are critical does the
+ * oldest critical one leave.
+ */
 const MAX_TOASTS = 5;
 
 /** How long an `info` toast stays. */
@@ -83,7 +87,9 @@ export class Toaster {
     );
     dismiss.addEventListener('click', () => this.#dismiss(toast));
     this.#list.prepend(toast);
-    while (this.#list.children.length > MAX_TOASTS) this.#list.lastElementChild!.remove();
+    while (this.#list.children.length > MAX_TOASTS) this.#evictOne();
+    // The newest is first: bring the top of the stack into view if the user scrolled it.
+    this.#region.scrollTop = 0;
     if (input.level === 'info') {
       setTimeout(() => {
         // Not while the user is on it: removing a focused toast would drop their focus.
@@ -120,6 +126,19 @@ export class Toaster {
       if (button) button.focus();
       else focusMain();
     }
+  }
+
+  /** Removes the oldest info toast, or the oldest toast when every one is critical. */
+  #evictOne(): void {
+    const toasts = [...this.#list.children] as HTMLElement[]; // newest first
+    let victim = toasts[toasts.length - 1]!;
+    for (let i = toasts.length - 1; i >= 0; i--) {
+      if (toasts[i]!.classList.contains('toast-info')) {
+        victim = toasts[i]!;
+        break;
+      }
+    }
+    this.#dismiss(victim);
   }
 
   #refresh(): void {
