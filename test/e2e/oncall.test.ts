@@ -194,11 +194,12 @@ describe('on-call dashboard', { timeout: 90_000 }, () => {
     await toast.waitFor({ timeout: 10_000 });
     await publishState(lg, alertDraft('alert_resolved', alert));
     await toast.waitFor({ state: 'detached', timeout: 10_000 });
-    // A page opened later still lists it in the 24-hour history, read from the replay window.
+    // A page opened later still lists it in the 24-hour history, read from the replay window (5 s
+    // was too short at a load average of 27 plus three busy loops).
     const later = await open();
     await later
       .locator('#alert-history li.alert[data-fingerprint="feed000000000001"][data-state="resolved"]')
-      .waitFor({ state: 'attached', timeout: 5000 });
+      .waitFor({ state: 'attached', timeout: 10_000 });
   });
 
   it('shows the stale-source banner within 5 s of the Alertmanager stopping, never "All quiet"', async () => {
