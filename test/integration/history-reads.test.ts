@@ -5,8 +5,13 @@
  * once, across all connections. The bus is the real `RedisBus`, with its `read` counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LiveEvent } from '../../src/core/event.js';
 import { RedisBus } from '../../src/bus/redis-bus.js';
+import type { LiveEvent } from '../../src/core/event.js';
+import { compileFilter } from '../../src/core/filter.js';
+import { Hub } from '../../src/core/hub.js';
+import { normalClose, type CloseReason, type Outbound, type TransportWriter } from '../../src/core/outbound.js';
+import { ANONYMOUS } from '../../src/core/principal.js';
+import type { Session } from '../../src/core/session.js';
 import type { LivegateServer } from '../../src/http/server.js';
 import { publishEvents, startTestServer } from '../harness/livegate.js';
 import { startRedis, type RedisServer } from '../harness/redis.js';
@@ -127,4 +132,98 @@ describe(`deep resumes at once (replay.maxHistoryReads ${MAX_HISTORY_READS})`, (
       for (const sse of streams) sse.close();
     }
   }, 120_000);
+});
+
+/** A connection under the test's control: records event seqs; stops reading when told to. */
+class ControlledWriter implements TransportWriter {
+  readonly kind = 'ws' as const;
+  readonly seqs: number[] = [];
+  /** Stop reading after the next write (the buffer stays full until {@link drain}). */
+  stallAfterWrite = false;
+  private full = false;
+  private drains: (() => void)[] = [];
+
+  write(items: readonly Outbound[]): boolean {
+    for (const item of items) {
+      if (item.kind === 'event') this.seqs.push(item.event.event.seq);
+      else if (item.kind === 'batch') for (const e of item.events) this.seqs.push(e.event.seq);
+    }
+    if (this.stallAfterWrite) this.full = true;
+    return !this.full;
+  }
+  needsDrain(): boolean {
+    return this.full;
+  }
+  bufferedBytes(): number {
+    return 0;
+  }
+  onDrain(callback: () => void): void {
+    this.drains.push(callback);
+  }
+  close(_reason: CloseReason): void {}
+  /** The peer reads again. */
+  drain(): void {
+    this.full = false;
+    this.stallAfterWrite = false;
+    for (const cb of this.drains.splice(0)) cb();
+  }
+}
+
+describe('a deep resume whose connection stopped reading (replay.maxHistoryReads 1)', () => {
+  let redis: RedisServer;
+  let hub: Hub;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await hub?.stop(normalClose('done', 'test over'));
+    await redis?.stop();
+  });
+
+  it('gives its page up to the next in line, and later reads the rest from where it stopped', async () => {
+    // Pages of 1,024 events delivered 512 per pass: a reader that stalls after one pass holds
+    // the other half of its page, and with it the only slot.
+    hub = new Hub({
+      bus: new RedisBus({ url: redis.url, stream: 'stalled' }),
+      window: { maxEvents: 10 },
+      historyPage: 1024,
+      maxHistoryReads: 1,
+    });
+    await hub.start();
+    const total = 1500;
+    for (let batch = 0; batch < 3; batch++)
+      await hub.publish(
+        Array.from({ length: 500 }, (_, i) => ({ topic: 'deep', type: 't', data: { n: batch * 500 + i } })),
+      );
+    await waitFor(() => hub.head === `${hub.epoch}-${total}`, { timeoutMs: 20_000, what: 'every event read back' });
+    const all = Array.from({ length: total }, (_, i) => i + 1);
+    const resume = (writer: ControlledWriter): Session => {
+      const session = hub.openSession({ transport: writer, ip: '127.0.0.1', principal: ANONYMOUS });
+      hub.subscribe(session, { filter: compileFilter({ topics: ['deep'] }), since: `${hub.epoch}-0` });
+      return session;
+    };
+
+    const stalled = new ControlledWriter();
+    stalled.stallAfterWrite = true;
+    const a = resume(stalled);
+    await waitFor(() => a.blocked && stalled.seqs.length > 0, { timeoutMs: 10_000, what: 'the first reader stalled' });
+    expect(hub.historyReadInfo()).toMatchObject({ holding: 1, waiting: 0 });
+    const stoppedAt = stalled.seqs.length;
+    expect(stalled.seqs).toEqual(all.slice(0, stoppedAt));
+
+    const reading = new ControlledWriter();
+    const b = resume(reading);
+    await waitFor(() => reading.seqs.length === total, { timeoutMs: 20_000, what: 'the second reader served in full' });
+    expect(reading.seqs).toEqual(all);
+    expect(stalled.seqs.length).toBe(stoppedAt);
+    expect(a.state).toBe('open');
+
+    stalled.drain();
+    await waitFor(() => stalled.seqs.length === total, { timeoutMs: 20_000, what: 'the first reader served in full' });
+    expect(stalled.seqs).toEqual(all);
+    expect(hub.historyReadInfo()).toMatchObject({ holding: 0, waiting: 0 });
+    a.close(normalClose('done', 'test'));
+    b.close(normalClose('done', 'test'));
+  }, 60_000);
 });
