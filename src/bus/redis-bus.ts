@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 import type { Bus } from '../core/bus.js';
 import { LivegateError } from '../errors.js';
@@ -23,6 +24,13 @@ import { APPEND_SCRIPT, decodeEntry, encodeDraft, epochOf, type StreamEntry } fr
  *
  * Faults: with Redis unreachable `append` rejects at once (no offline queue), so a publisher gets a
  * 503 and nothing is silently lost; the reader reconnects and continues from its last id.
+ *
+ * Bounded start and stop: `start` waits for each connection's `ready` event (ioredis reconnects on
+ * its own meanwhile) and retries its first reads until {@link RedisBusOptions.startTimeoutMs}, then
+ * rejects with {@link BusUnavailableError} naming the last error. It never awaits the promise of
+ * `connect()`: ioredis' `Cluster` leaves that promise pending forever when its ready check fails
+ * and it reconnects by itself. `stop` never waits for Redis: every await of the read loop also ends
+ * when the bus stops, so a command that ioredis never settles cannot hold a shutdown.
  */
 
 /** Health of a bus as a value and a change stream. */
@@ -53,6 +61,11 @@ export interface RedisBusOptions {
   readonly connect?: () => Redis | Cluster;
   /** Reports reader errors that are retried (logged by the caller). */
   readonly onError?: (error: Error) => void;
+  /**
+   * How long {@link RedisBus.start} keeps trying to reach Redis (connections ready, epoch read,
+   * history replayed) before it rejects with {@link BusUnavailableError}. Defaults to 30,000 ms.
+   */
+  readonly startTimeoutMs?: number;
 }
 
 /** Thrown by {@link RedisBus.append} while Redis is unreachable: `503 bus_unavailable`, nothing published. */
@@ -64,7 +77,13 @@ export class BusUnavailableError extends LivegateError {
 
 type Connection = Redis | Cluster;
 
-const DEFAULTS = { stream: 'livegate:events', maxLen: 100_000, readCount: 1000, blockMs: 1000 } as const;
+const DEFAULTS = {
+  stream: 'livegate:events',
+  maxLen: 100_000,
+  readCount: 1000,
+  blockMs: 1000,
+  startTimeoutMs: 30_000,
+} as const;
 
 /** Redis Streams implementation of the bus seam; see the file comment. */
 export class RedisBus implements Bus {
@@ -77,6 +96,7 @@ export class RedisBus implements Bus {
   private readonly blockMs: number;
   private readonly connect: () => Connection;
   private readonly onError: (error: Error) => void;
+  private readonly startTimeoutMs: number;
   private commands: Connection | undefined;
   private reader: Connection | undefined;
   private listener: RedisBusListener | undefined;
@@ -85,6 +105,10 @@ export class RedisBus implements Bus {
   private lastSeq = 0;
   private running = false;
   private readLoop: Promise<void> | undefined;
+  /** Aborted by {@link RedisBus.stop}: ends every wait of `start` and of the read loop. */
+  private lifetime: AbortController | undefined;
+  /** Last error a connection reported, for the message of a failed start. */
+  private lastError: Error | undefined;
   private state: RedisBusHealth = { ok: false, detail: 'not started' };
   private readonly healthListeners = new Set<(health: RedisBusHealth) => void>();
 
@@ -97,6 +121,10 @@ export class RedisBus implements Bus {
     const url = options.url ?? 'redis://127.0.0.1:6379';
     this.connect = options.connect ?? redisConnector({ url });
     this.onError = options.onError ?? (() => {});
+    this.startTimeoutMs = options.startTimeoutMs ?? DEFAULTS.startTimeoutMs;
+    if (!(this.startTimeoutMs > 0)) {
+      throw new TypeError(`RedisBus: startTimeoutMs must be a positive number of ms, got ${this.startTimeoutMs}`);
+    }
   }
 
   /** Current epoch of the stream; valid after {@link RedisBus.start}. */
@@ -107,22 +135,66 @@ export class RedisBus implements Bus {
   /**
    * Connects, replays the retained stream after `from` (or all of it) to `listener` before
    * resolving, then keeps reading live. `from` of another epoch replays everything retained.
+   *
+   * Retries while Redis is unreachable or not ready (a Cluster still agreeing on its slots) and
+   * rejects with {@link BusUnavailableError} after {@link RedisBusOptions.startTimeoutMs}, or at
+   * once when {@link RedisBus.stop} is called meanwhile; the connections are closed then.
    */
   async start(listener: RedisBusListener, from: string | null = null): Promise<void> {
-    if (this.running) throw new Error('RedisBus: already started');
+    if (this.lifetime !== undefined) throw new Error('RedisBus: already started');
+    const lifetime = new AbortController();
+    this.lifetime = lifetime;
     this.listener = listener;
-    this.commands = this.connect();
-    this.reader = this.connect();
-    this.watchConnection(this.commands);
-    this.reader.on('error', (error: Error) => this.onError(error));
-    await Promise.all([connectIfLazy(this.commands), connectIfLazy(this.reader)]);
-    this.currentEpoch = await this.ensureEpoch();
+    this.lastError = undefined;
+    const commands = this.connect();
+    const reader = this.connect();
+    this.commands = commands;
+    this.reader = reader;
+    this.watchConnection(commands);
+    this.watchErrors(reader);
+    const deadline = AbortSignal.any([lifetime.signal, AbortSignal.timeout(this.startTimeoutMs)]);
     const position = from === null ? null : parseEventId(from);
-    this.lastSeq = position !== null && position.epoch === this.currentEpoch ? position.seq : 0;
-    await this.catchUp();
+    let epochKnown = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await Promise.all([whenReady(commands, deadline, this.noteError), whenReady(reader, deadline, this.noteError)]);
+        const epoch = await untilAborted(this.ensureEpoch(), deadline);
+        if (!epochKnown) {
+          this.currentEpoch = epoch;
+          this.lastSeq = position !== null && position.epoch === epoch ? position.seq : 0;
+          epochKnown = true;
+        } else {
+          this.adoptEpoch(epoch);
+        }
+        await untilAborted(this.catchUp(), deadline);
+        break;
+      } catch (error) {
+        if (!deadline.aborted) {
+          // Reached Redis but a command failed (a Cluster answering CLUSTERDOWN while it settles).
+          this.noteError(error as Error);
+          this.setHealth({ ok: false, detail: `Redis unreachable: ${(error as Error).message}` });
+          await sleep(Math.min(100 * attempt, 1000), undefined, { signal: deadline }).catch(() => {});
+        }
+        if (deadline.aborted) throw await this.failStart(lifetime);
+      }
+    }
     this.running = true;
     this.setHealth({ ok: true });
-    this.readLoop = this.loop();
+    this.readLoop = this.loop(lifetime.signal);
+  }
+
+  /** Closes what a start that gave up opened and says why it gave up. */
+  private async failStart(lifetime: AbortController): Promise<BusUnavailableError> {
+    const last = this.lastError;
+    const detail = `last error: ${last?.message ?? 'none reported'}`;
+    if (lifetime.signal.aborted) {
+      return new BusUnavailableError(`the Redis bus was stopped while starting; ${detail}`, { cause: last });
+    }
+    const states = `commands ${this.commands?.status ?? 'none'}, reader ${this.reader?.status ?? 'none'}`;
+    await this.stop();
+    const why = `Redis was not ready within ${this.startTimeoutMs} ms (${states})`;
+    this.setHealth({ ok: false, detail: `${why}; ${detail}` });
+    return new BusUnavailableError(`${why}; ${detail}`, { cause: last });
   }
 
   /**
@@ -192,16 +264,23 @@ export class RedisBus implements Bus {
     return () => this.healthListeners.delete(listener);
   }
 
-  /** Stops reading and closes both connections. Idempotent. */
+  /**
+   * Stops reading and closes both connections. Idempotent. Never waits for Redis: a command still
+   * pending on a connection (an `XREAD BLOCK` on a Cluster, a frozen server) is abandoned.
+   */
   async stop(): Promise<void> {
     this.running = false;
+    this.lifetime?.abort();
+    this.lifetime = undefined;
     const reader = this.reader;
     const commands = this.commands;
     this.reader = undefined;
     this.commands = undefined;
     reader?.disconnect();
-    await this.readLoop?.catch(() => {});
     commands?.disconnect();
+    // Returns promptly: each await of the loop also ends on the abort above.
+    await this.readLoop?.catch(() => {});
+    this.readLoop = undefined;
     this.listener = undefined;
     this.setHealth({ ok: false, detail: 'stopped' });
   }
@@ -230,40 +309,38 @@ export class RedisBus implements Bus {
     }
   }
 
-  /** The live read loop: `XREAD BLOCK` from the last id; re-checks the epoch when quiet or after errors. */
-  private async loop(): Promise<void> {
+  /**
+   * The live read loop: `XREAD BLOCK` from the last id; re-checks the epoch when quiet or after
+   * errors. Every await ends when `stopped` is aborted, whatever ioredis does with the command.
+   */
+  private async loop(stopped: AbortSignal): Promise<void> {
     let failing = false;
-    while (this.running) {
+    while (this.running && !stopped.aborted) {
       try {
         const reader = this.reader;
         if (!reader) return;
         if (failing) {
-          await connectIfLazy(reader);
-          await this.checkEpoch();
-          await this.catchUp();
+          kickIfIdle(reader, this.noteError);
+          await untilAborted(this.checkEpoch(), stopped);
+          await untilAborted(this.catchUp(), stopped);
           failing = false;
           this.setHealth({ ok: true });
         }
-        const reply = (await reader.xread(
-          'COUNT',
-          this.readCount,
-          'BLOCK',
-          this.blockMs,
-          'STREAMS',
-          this.streamKey,
-          `${this.lastSeq}-0`,
+        const reply = (await untilAborted(
+          reader.xread('COUNT', this.readCount, 'BLOCK', this.blockMs, 'STREAMS', this.streamKey, `${this.lastSeq}-0`),
+          stopped,
         )) as [string, StreamEntry[]][] | null;
         if (reply === null) {
-          await this.checkEpoch();
+          await untilAborted(this.checkEpoch(), stopped);
           continue;
         }
         for (const [, entries] of reply) this.deliver(entries);
       } catch (error) {
-        if (!this.running) return;
+        if (!this.running || stopped.aborted) return;
         failing = true;
         this.setHealth({ ok: false, detail: `Redis unreachable: ${(error as Error).message}` });
         this.onError(error as Error);
-        await delay(Math.min(this.blockMs, 250));
+        await sleep(Math.min(this.blockMs, 250), undefined, { signal: stopped }).catch(() => {});
       }
     }
   }
@@ -315,8 +392,25 @@ export class RedisBus implements Bus {
     if (events.length > 0) this.listener?.(events);
   }
 
+  /** Remembers the last error for a failed start's message and reports it to `onError`. */
+  private readonly noteError = (error: Error): void => {
+    this.lastError = error;
+    this.onError(error);
+  };
+
+  /**
+   * A connection's errors go to {@link noteError}; a Cluster node's (`node error`) are only
+   * remembered, for the message of a failed start.
+   */
+  private watchErrors(connection: Connection): void {
+    connection.on('error', this.noteError);
+    connection.on('node error', (error: Error) => {
+      this.lastError = error;
+    });
+  }
+
   private watchConnection(connection: Connection): void {
-    connection.on('error', (error: Error) => this.onError(error));
+    this.watchErrors(connection);
     connection.on('close', () => {
       if (this.running) this.setHealth({ ok: false, detail: 'Redis connection closed' });
     });
@@ -332,10 +426,53 @@ export class RedisBus implements Bus {
   }
 }
 
-async function connectIfLazy(connection: Connection): Promise<void> {
-  if (connection.status === 'wait' || connection.status === 'end') await connection.connect();
+/** Starts connecting a connection that is lazy (`wait`) or was closed (`end`); errors go to `onError`. */
+function kickIfIdle(connection: Connection, onError: (error: Error) => void): void {
+  if (connection.status === 'wait' || connection.status === 'end') connection.connect().catch(onError);
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves once `connection` is `ready`, rejects when `signal` aborts. Waits for the `ready` event
+ * rather than for the promise of `connect()`, which a Cluster leaves pending forever when its ready
+ * check fails and it reconnects on its own; the event comes with whichever attempt succeeds.
+ */
+function whenReady(connection: Connection, signal: AbortSignal, onError: (error: Error) => void): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<void>((resolve, reject) => {
+    const onReady = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = (): void => {
+      connection.off('ready', onReady);
+      reject(signal.reason as Error);
+    };
+    connection.once('ready', onReady);
+    signal.addEventListener('abort', onAbort, { once: true });
+    kickIfIdle(connection, onError);
+  });
+}
+
+/**
+ * Settles like `promise`, or rejects with the signal's reason once `signal` aborts; the abandoned
+ * promise's later rejection is swallowed. Lets start and stop be bounded whatever ioredis does.
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {});
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }

@@ -9,6 +9,7 @@ export * from './temp-dir.js';
 export * from './wait.js';
 export * from './managed-process.js';
 export * from './redis.js';
+export * from './redis-cluster.js';
 export * from './nats.js';
 export * from './alertmanager.js';
 export * from './prometheus.js';
