@@ -5,6 +5,7 @@
  * run instead of an empty page.
  */
 import { LivegateError } from '../errors.js';
+import { sendError } from './error-handler.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,10 +74,10 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
   const root = options.root ?? DEFAULT_DASHBOARD_DIR;
   if (!existsSync(join(root, 'index.html'))) {
     const message = `the dashboard is not built (${join(root, 'index.html')} is missing): run \`npm run build\`, then restart livegate`;
-    // Answered by the error handler, like every other error.
-    app.get('/', () => {
-      throw new LivegateError('dashboard_not_built', message);
-    });
+    // Rendered here, not by throwing: the plugin also serves on an app without livegate's error
+    // handler. Not retryable, so no Retry-After is computed (hence 0).
+    const error = new LivegateError('dashboard_not_built', message);
+    app.get('/', (_request, reply) => sendError(reply, error, 0));
     return;
   }
   // An encapsulated scope, so the security headers hook covers exactly the dashboard's files.

@@ -50,7 +50,7 @@ export function installErrorHandling(app: FastifyInstance, retryAfterSeconds: nu
 }
 
 /** Sends the {@link httpErrorAnswer} of `error` as a Fastify reply. */
-function sendError(reply: FastifyReply, error: LivegateError, retryAfterSeconds: number): void {
+export function sendError(reply: FastifyReply, error: LivegateError, retryAfterSeconds: number): void {
   const answer = httpErrorAnswer(error, retryAfterSeconds);
   void reply.status(answer.status).headers(answer.headers).type('application/json; charset=utf-8').send(answer.body);
 }
