@@ -380,16 +380,27 @@ export class ConsoleSource implements Source {
     });
   }
 
-  /** Reads every group of a topic and publishes the differences; `sample` also records rates. */
+  /**
+   * Reads every group of a topic and publishes the differences; `sample` also records rates. A topic
+   * found missing is published as deleted (`group_deleted`s, then `topic_deleted`) at once: the
+   * advisory of a consumer deleted with its stream leads here, and the stream's own advisory may
+   * never come (see `nats/advisories.ts`).
+   */
   async #readGroups(topic: string, sample: boolean): Promise<void> {
     const stamp = this.#catalog.stamp();
     const listed: ConsoleGroup[] = [];
     const at = (): number => this.#options.now();
-    for await (const page of this.#platform.groups(topic)) {
-      for (const { group, delivered } of page) {
-        listed.push(group);
-        if (sample) this.#rates.sampleGroup(group.topic, group.name, delivered, group.lag, at());
+    try {
+      for await (const page of this.#platform.groups(topic)) {
+        for (const { group, delivered } of page) {
+          listed.push(group);
+          if (sample) this.#rates.sampleGroup(group.topic, group.name, delivered, group.lag, at());
+        }
       }
+    } catch (error) {
+      if (!(error instanceof PlatformError && error.kind === 'not_found')) throw error;
+      await this.#publish(this.#catalog.refreshTopic(topic, null, stamp, at()));
+      return;
     }
     await this.#publish(this.#catalog.reconcileGroups(topic, listed, stamp, at()));
   }

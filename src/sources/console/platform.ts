@@ -83,7 +83,10 @@ export interface ConsolePlatform {
   topics(): AsyncIterable<readonly ConsoleTopic[]>;
   /** One topic, or `null` if it does not exist. One request. */
   topic(name: string): Promise<ConsoleTopic | null>;
-  /** Every group of a topic, page by page; no pages when the topic does not exist. */
+  /**
+   * Every group of a topic, page by page; rejects `not_found` when the topic does not exist (the
+   * source takes that as the topic's deletion).
+   */
   groups(topic: string): AsyncIterable<readonly GroupSample[]>;
   /** Server, connections and storage usage. One or two requests. */
   cluster(): Promise<ClusterSample>;

@@ -2,7 +2,7 @@
  * {@link ConsolePlatform} on NATS JetStream: streams are topics, durable consumers are groups,
  * `num_pending` is lag. Lists through the paged JetStream API (`$JS.API.STREAM.LIST`,
  * `$JS.API.CONSUMER.LIST.<stream>`, up to 256 infos per request) and hears changes from
- * `$JS.EVENT.ADVISORY.>`.
+ * `$JS.EVENT.ADVISORY.>` (see `advisories.ts`).
  *
  * @module
  */
@@ -27,7 +27,7 @@ import {
   type PlatformStatus,
   type TopicSpec,
 } from '../platform.js';
-import { ADVISORY_SUBJECT, hintFromAdvisory } from './advisories.js';
+import { ADVISORY_SUBJECT, hintFromAdvisory, hintFromApiAudit } from './advisories.js';
 import { JS_ERR, jsErrorCode, toPlatformError } from './errors.js';
 
 /** Name of the internal stream the latency canary publishes to; never listed as a topic. */
@@ -194,11 +194,18 @@ export class NatsPlatform implements ConsolePlatform {
     this.#advisories = nc.subscribe(ADVISORY_SUBJECT, {
       callback: (error, msg) => {
         if (error || !current()) return;
-        const hint = hintFromAdvisory(msg.subject);
+        const hint = hintFromAdvisory(msg.subject) ?? hintFromApiAudit(msg.subject, msg.data);
         if (hint !== null && hint.topic !== CANARY_STREAM) onChange(hint);
       },
     });
-    onStatus({ state: 'connected', server: nc.info?.server_name ?? 'unknown' });
+    // Connected means listening: the server has the advisory subscription once it answers the flush,
+    // so a change made after `connected` is reported cannot slip past it.
+    nc.flush().then(
+      () => {
+        if (current()) onStatus({ state: 'connected', server: nc.info?.server_name ?? 'unknown' });
+      },
+      () => undefined, // the connection failed meanwhile: its status watchers report that
+    );
   }
 
   async close(): Promise<void> {
@@ -248,7 +255,7 @@ export class NatsPlatform implements ConsolePlatform {
         this.#requests += 1;
         page = await lister.next();
       } catch (error) {
-        if (jsErrorCode(error) === JS_ERR.streamNotFound) return;
+        // A missing stream rejects `not_found` (see ConsolePlatform.groups).
         throw toPlatformError(error, `listing consumers of ${topic}`);
       }
       if (page.length === 0) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hintFromAdvisory } from '../../../../src/sources/console/nats/advisories.js';
+import { hintFromAdvisory, hintFromApiAudit } from '../../../../src/sources/console/nats/advisories.js';
 import { checkNatsSettings, natsConnectionOptions } from '../../../../src/sources/console/nats/connect-options.js';
 import { subjectProblem, TOPIC_NAME_PATTERN } from '../../../../src/sources/console/names.js';
 import { resolveConsoleOptions } from '../../../../src/sources/console/options.js';
@@ -18,6 +18,40 @@ describe('hintFromAdvisory', () => {
     ['orders.created', null],
   ])('%s → %j', (subject, hint) => {
     expect(hintFromAdvisory(subject)).toEqual(hint);
+  });
+});
+
+describe('hintFromApiAudit', () => {
+  // The shape nats-server sends: the audited request's subject, then its request and response as strings.
+  const audit = (subject: string, response = '{}') =>
+    new TextEncoder().encode(
+      JSON.stringify({
+        type: 'io.nats.jetstream.advisory.v1.api_audit',
+        server: { name: 'n1' },
+        client: { acc: '$G' },
+        subject,
+        request: '',
+        response,
+      }),
+    );
+  const API = '$JS.EVENT.ADVISORY.API';
+
+  it('names the stream of a deletion', () => {
+    expect(hintFromApiAudit(API, audit('$JS.API.STREAM.DELETE.orders'))).toEqual({ kind: 'topic', topic: 'orders' });
+  });
+
+  it.each([
+    ['another request', API, audit('$JS.API.STREAM.INFO.orders')],
+    [
+      'a listing whose response mentions a deletion subject',
+      API,
+      audit('$JS.API.STREAM.LIST', '"$JS.API.STREAM.DELETE.x"'),
+    ],
+    ['another advisory', '$JS.EVENT.ADVISORY.STREAM.DELETED.orders', audit('$JS.API.STREAM.DELETE.orders')],
+    ['a payload that is not JSON', API, new TextEncoder().encode('$JS.API.STREAM.DELETE.orders')],
+    ['an empty stream name', API, audit('$JS.API.STREAM.DELETE.')],
+  ])('ignores %s', (_, subject, data) => {
+    expect(hintFromApiAudit(subject, data)).toBeNull();
   });
 });
 
