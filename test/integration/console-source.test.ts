@@ -196,23 +196,25 @@ describe('console source on NATS JetStream', () => {
 
 /**
  * nats-server sometimes never sends a stream's STREAM.DELETED advisory (it is queued on the stream's
- * own queue, which the deletion shuts down; see nats/advisories.ts). Users denied the advisory (one
- * also the API audit) make that happen every time, not by chance.
+ * own queue, which the deletion shuts down; see nats/advisories.ts), and on a loaded machine a
+ * JetStream request of a round can time out. Users denied the advisory (one also the API audit) or
+ * the account-info request make both happen every time, not by chance.
  */
-describe('console source when NATS withholds the stream-deleted advisory', () => {
+describe('console source when NATS withholds an advisory or an answer', () => {
   const DELETED = '$JS.EVENT.ADVISORY.STREAM.DELETED.>';
   const noStreamAdvisory = { user: 'no-stream-advisory', password: 'p1' };
   const consumerAdvisoriesOnly = { user: 'consumer-advisories-only', password: 'p2' };
+  const noAccountInfo = { user: 'no-account-info', password: 'p3' };
   let denied: NatsServer;
   let admin: NatsConnection;
 
   beforeAll(async () => {
     const dir = await makeTempDir('nats-conf');
-    const user = (login: Login, deny: string[]) =>
-      `{ user: "${login.user}", password: "${login.password}", permissions: { subscribe: { allow: [">"], deny: ${JSON.stringify(deny)} } } }`;
+    const user = (login: Login, deny: string[], verb = 'subscribe') =>
+      `{ user: "${login.user}", password: "${login.password}", permissions: { ${verb}: { allow: [">"], deny: ${JSON.stringify(deny)} } } }`;
     await writeFile(
       join(dir.path, 'nats.conf'),
-      `authorization { users = [\n  { user: "admin", password: "admin" }\n  ${user(noStreamAdvisory, [DELETED])}\n  ${user(consumerAdvisoriesOnly, [DELETED, '$JS.EVENT.ADVISORY.API'])}\n] }\n`,
+      `authorization { users = [\n  { user: "admin", password: "admin" }\n  ${user(noStreamAdvisory, [DELETED])}\n  ${user(consumerAdvisoriesOnly, [DELETED, '$JS.EVENT.ADVISORY.API'])}\n  ${user(noAccountInfo, ['$JS.API.INFO'], 'publish')}\n] }\n`,
     );
     denied = await startNats({ extraArgs: ['-c', join(dir.path, 'nats.conf')] });
     admin = await connect({ servers: denied.url, user: 'admin', pass: 'admin' });
@@ -249,6 +251,24 @@ describe('console source when NATS withholds the stream-deleted advisory', () =>
 
   it('publishes the deletion of a stream without consumers from the API audit advisory', async () => {
     await deleteAndExpectDeletion(noStreamAdvisory, false);
+  });
+
+  it('still publishes the rates a round read when a later request of the round fails', async () => {
+    const jsm = await admin.jetstreamManager();
+    await jsm.streams.add({ name: 'metered', subjects: ['metered.>'] });
+    // Every round fails at the account info; its topic readings are the next round's previous samples.
+    const { recorder } = await startSource({}, denied, noAccountInfo);
+    await recorder.waitFor<ConsoleTopic>('topic_created', (t) => t.name === 'metered', 10_000);
+    await recorder.waitFor<ConsoleMetrics>('metrics_updated', (m) => m.cost !== null, 15_000);
+    const js = admin.jetstream();
+    await Promise.all(Array.from({ length: 100 }, () => js.publish('metered.x', new Uint8Array(10))));
+    const metrics = await recorder.waitFor<ConsoleMetrics>(
+      'metrics_updated',
+      (m) => (m.topics.find((t) => t.name === 'metered')?.messagesPerSecond ?? 0) > 0,
+      15_000,
+    );
+    expect(metrics.cost?.complete).toBe(false);
+    expect(recorder.health.at(-1)).toMatchObject({ status: 'degraded' });
   });
 });
 

@@ -293,11 +293,13 @@ export class ConsoleSource implements Source {
     const deadline = started + opts.roundBudgetMs;
     const overBudget = (): boolean =>
       opts.now() >= deadline || this.#platform.requests - requestsAtStart >= opts.maxRequestsPerRound;
+    let topicRates: TopicRates[] | null = null;
+    let topicsComplete = true;
+    let refreshed = 0;
     try {
       // 1. Every topic, page by page.
       const topicStamp = this.#catalog.stamp();
       const listed: ConsoleTopic[] = [];
-      let topicsComplete = true;
       for await (const page of this.#platform.topics()) {
         listed.push(...page);
         if (overBudget()) {
@@ -306,7 +308,7 @@ export class ConsoleSource implements Source {
         }
       }
       const sampledAt = opts.now();
-      const topicRates = listed.map((t) => this.#rates.sampleTopic(t, sampledAt));
+      topicRates = listed.map((t) => this.#rates.sampleTopic(t, sampledAt));
       // Topics that received messages have groups whose lag moved: read them first, every round,
       // rather than when the round-robin sweep comes by (seconds later on a large cluster).
       for (const r of topicRates) if ((r.messagesPerSecond ?? 0) > 0) this.#schedule.hint(r.name);
@@ -322,7 +324,6 @@ export class ConsoleSource implements Source {
         if (topic.consumers === 0 && this.#catalog.groups(topic.name).length > 0)
           await this.#publish(this.#catalog.reconcileGroups(topic.name, [], this.#catalog.stamp(), opts.now()));
       const order = this.#schedule.order(needGroups, started);
-      let refreshed = 0;
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < order.length && !overBudget() && this.#state === 'running') {
@@ -344,9 +345,6 @@ export class ConsoleSource implements Source {
       }
 
       // 4. Rates and cost.
-      const known = new Set(this.#catalog.topics().map((t) => t.name));
-      const groups = this.#catalog.groups();
-      this.#rates.retain(known, new Set(groups.map((g) => groupKey(g.topic, g.name))));
       const cost: RoundCost = {
         requests: this.#platform.requests - requestsAtStart,
         durationMs: opts.now() - started,
@@ -355,17 +353,44 @@ export class ConsoleSource implements Source {
       };
       this.#lastCost = cost;
       this.#report(cost.requests, cost.durationMs, cost.complete, false);
-      const rates = topicsComplete ? topicRates : this.#rates.topicRates(known);
-      await this.#publish(this.#metricsDrafts(round, rates, this.#rates.groupRates(groups), canary, cost));
+      await this.#publish(this.#roundMetrics(round, topicRates, topicsComplete, canary, cost));
       this.#checkSweep(started);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.#platform.connected) this.#degrade(`round failed: ${message}`);
-      this.#report(this.#platform.requests - requestsAtStart, opts.now() - started, false, true);
+      const cost: RoundCost = {
+        requests: this.#platform.requests - requestsAtStart,
+        durationMs: opts.now() - started,
+        topicsWithGroupsRefreshed: refreshed,
+        complete: false,
+      };
+      this.#report(cost.requests, cost.durationMs, false, true);
+      // The readings made before the failure (e.g. a slow account-info request) are now every
+      // topic's and group's previous sample: their rates go out here, or the traffic they measured
+      // would never be shown (the next round's rates start from them).
+      if (topicRates !== null) {
+        const canary = opts.canary && this.#platform.measureLatency !== undefined ? this.#latency.summary() : null;
+        await this.#publish(this.#roundMetrics(round, topicRates, topicsComplete, canary, cost)).catch(() => undefined);
+      }
       throw error;
     } finally {
       this.#rounds = round;
     }
+  }
+
+  /** `metrics_updated` of a connected round from the rates it read; forgets rates of what is gone. */
+  #roundMetrics(
+    round: number,
+    topicRates: readonly TopicRates[],
+    topicsComplete: boolean,
+    canary: CanaryLatency | null,
+    cost: RoundCost,
+  ): EventDraft[] {
+    const known = new Set(this.#catalog.topics().map((t) => t.name));
+    const groups = this.#catalog.groups();
+    this.#rates.retain(known, new Set(groups.map((g) => groupKey(g.topic, g.name))));
+    const rates = topicsComplete ? topicRates : this.#rates.topicRates(known);
+    return this.#metricsDrafts(round, rates, this.#rates.groupRates(groups), canary, cost);
   }
 
   #report(requests: number, durationMs: number, complete: boolean, failed: boolean): void {
