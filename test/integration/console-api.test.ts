@@ -22,6 +22,8 @@ interface Ev {
 }
 
 const DEADLINE = 20_000;
+/** The test's own publishes wait this long for their acks: 1,000 at once outlast nats' 5 s default on a loaded machine. */
+const JS_OPTS = { timeout: 30_000 };
 let nats: NatsServer;
 let client: NatsConnection;
 let server: LivegateServer;
@@ -112,7 +114,7 @@ describe('the console topic', () => {
 
   it('raises messages/s in metrics_updated after 1,000 messages', async () => {
     await api('POST', '/topics', { name: 'rates', subjects: ['rates.>'] });
-    const js = client.jetstream();
+    const js = client.jetstream(JS_OPTS);
     const mark = events().length;
     const payload = new Uint8Array(64);
     await Promise.all(Array.from({ length: 1_000 }, (_, i) => js.publish(`rates.${i % 10}`, payload)));
@@ -142,7 +144,7 @@ describe('the console topic', () => {
       isType<ConsoleGroup>('group_created', (g) => g.name === 'invoicer'),
       'group_created',
     );
-    const js = client.jetstream();
+    const js = client.jetstream(JS_OPTS);
     for (let i = 0; i < 20; i += 1) await js.publish('billing.new', new Uint8Array(8));
     await waitForEvent(
       mark,

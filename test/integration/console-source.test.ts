@@ -19,6 +19,8 @@ import { waitFor } from '../harness/wait.js';
 let nats: NatsServer;
 let client: NatsConnection;
 const running: ConsoleSource[] = [];
+/** The test's own publishes wait this long for their acks: 1,000 at once outlast nats' 5 s default on a loaded machine. */
+const JS_OPTS = { timeout: 30_000 };
 
 beforeAll(async () => {
   nats = await startNats();
@@ -80,7 +82,7 @@ describe('console source on NATS JetStream', () => {
     await recorder.waitFor<ConsoleTopic>('topic_created', (t) => t.name === 'rates', 5_000);
     const known = recorder.mark;
     await recorder.waitFor<ConsoleMetrics>('metrics_updated', (m) => m.cost !== null, 5_000, known);
-    const js = client.jetstream();
+    const js = client.jetstream(JS_OPTS);
     const payload = new Uint8Array(100);
     await Promise.all(Array.from({ length: 1_000 }, (_, i) => js.publish(`rates.${i % 10}`, payload)));
     const mark = recorder.mark;
@@ -116,7 +118,7 @@ describe('console source on NATS JetStream', () => {
     await jsm.consumers.add('orders', { durable_name: 'billing', ack_policy: AckPolicy.Explicit });
     const { recorder } = await startSource();
     await recorder.waitFor<ConsoleGroup>('group_created', (g) => g.name === 'billing' && g.lag === 0, 5_000);
-    const js = client.jetstream();
+    const js = client.jetstream(JS_OPTS);
     for (let i = 0; i < 10; i += 1) await js.publish('orders.new', new Uint8Array(10));
     await recorder.waitFor<ConsoleGroup>('group_updated', (g) => g.name === 'billing' && g.lag === 10, 5_000);
     for (let i = 0; i < 15; i += 1) await js.publish('orders.new', new Uint8Array(10));
@@ -151,7 +153,7 @@ describe('console source on NATS JetStream', () => {
     const interval = 500;
     const { recorder } = await startSource({ metricsIntervalMs: interval });
     await recorder.waitFor<ConsoleGroup>('group_created', (g) => g.name === 'slow', 5_000);
-    const js = client.jetstream();
+    const js = client.jetstream(JS_OPTS);
     const stopAt = Date.now() + 2_500;
     while (Date.now() < stopAt) await js.publish('busy.x', new Uint8Array(1));
     await recorder.waitFor<ConsoleGroup>('group_updated', (g) => g.name === 'slow', 5_000);
@@ -260,7 +262,7 @@ describe('console source when NATS withholds an advisory or an answer', () => {
     const { recorder } = await startSource({}, denied, noAccountInfo);
     await recorder.waitFor<ConsoleTopic>('topic_created', (t) => t.name === 'metered', 10_000);
     await recorder.waitFor<ConsoleMetrics>('metrics_updated', (m) => m.cost !== null, 15_000);
-    const js = admin.jetstream();
+    const js = admin.jetstream(JS_OPTS);
     await Promise.all(Array.from({ length: 100 }, () => js.publish('metered.x', new Uint8Array(10))));
     const metrics = await recorder.waitFor<ConsoleMetrics>(
       'metrics_updated',
@@ -283,7 +285,7 @@ describe('console source on a busy topic', () => {
     const { source, recorder } = await startSource({ maxRequestsPerRound: 5, concurrency: 1 });
     await waitFor(() => source.sweeps.completed >= 1, { timeoutMs: 15_000, what: 'a first sweep' });
     let publishing = true;
-    const js = client.jetstream();
+    const js = client.jetstream(JS_OPTS);
     const traffic = (async () => {
       while (publishing) {
         await js.publish('q7.x', new Uint8Array(1));
