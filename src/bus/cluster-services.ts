@@ -1,7 +1,7 @@
 import { soloCluster, type ClusterServices } from '../core/cluster.js';
 import type { Lease } from '../core/lease.js';
 import type { LeaseConfig } from './create-lease.js';
-import { redisConnector, redisTarget, streamKeyFor } from './redis-connection.js';
+import { redisConnector, redisTarget, streamKeyFor, whenReady } from './redis-connection.js';
 import { RedisChannel } from './redis-channel.js';
 import { RedisLease } from './redis-lease.js';
 
@@ -18,6 +18,7 @@ export function createClusterServices(config: LeaseConfig, onError: (error: Erro
   const prefix = streamKeyFor(redis.stream, target.cluster === true);
   const channel = new RedisChannel({ connect, prefix: `${prefix}:channel:`, onError });
   let shared: { connection: ReturnType<typeof connect>; ready: Promise<void> } | undefined;
+  const lifetime = new AbortController();
   return {
     shared: true,
     channel,
@@ -25,8 +26,17 @@ export function createClusterServices(config: LeaseConfig, onError: (error: Erro
       if (shared === undefined) {
         const connection = connect();
         connection.on('error', onError);
-        // A failed first connect is retried by ioredis; the lease's rounds report their errors.
-        shared = { connection, ready: connection.connect().catch(() => undefined) };
+        // A failed first connect is retried by ioredis; the lease's rounds report their errors. The
+        // first round waits for `ready` at most a lease period: a Cluster can leave the promise of
+        // `connect()` pending forever, and a source's start must not hang on it.
+        shared = {
+          connection,
+          ready: whenReady(
+            connection,
+            AbortSignal.any([lifetime.signal, AbortSignal.timeout(config.leaseMs)]),
+            onError,
+          ).catch(() => undefined),
+        };
       }
       const { connection, ready } = shared;
       const inner = new RedisLease({
@@ -52,6 +62,7 @@ export function createClusterServices(config: LeaseConfig, onError: (error: Erro
       };
     },
     async stop(): Promise<void> {
+      lifetime.abort();
       await channel.stop();
       shared?.connection.disconnect();
       shared = undefined;

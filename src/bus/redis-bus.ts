@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 import type { Bus } from '../core/bus.js';
 import { LivegateError } from '../errors.js';
-import { redisConnector } from './redis-connection.js';
+import { kickIfIdle, redisConnector, whenReady } from './redis-connection.js';
 import type { LiveEvent, StampedDraft } from '../core/event.js';
 import { formatEventId, newEpoch, parseEventId } from '../core/event-id.js';
 import { APPEND_SCRIPT, decodeEntry, encodeDraft, epochOf, type StreamEntry } from './redis-codec.js';
@@ -424,34 +424,6 @@ export class RedisBus implements Bus {
     this.state = next;
     for (const listener of this.healthListeners) listener(next);
   }
-}
-
-/** Starts connecting a connection that is lazy (`wait`) or was closed (`end`); errors go to `onError`. */
-function kickIfIdle(connection: Connection, onError: (error: Error) => void): void {
-  if (connection.status === 'wait' || connection.status === 'end') connection.connect().catch(onError);
-}
-
-/**
- * Resolves once `connection` is `ready`, rejects when `signal` aborts. Waits for the `ready` event
- * rather than for the promise of `connect()`, which a Cluster leaves pending forever when its ready
- * check fails and it reconnects on its own; the event comes with whichever attempt succeeds.
- */
-function whenReady(connection: Connection, signal: AbortSignal, onError: (error: Error) => void): Promise<void> {
-  if (connection.status === 'ready') return Promise.resolve();
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<void>((resolve, reject) => {
-    const onReady = (): void => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    const onAbort = (): void => {
-      connection.off('ready', onReady);
-      reject(signal.reason as Error);
-    };
-    connection.once('ready', onReady);
-    signal.addEventListener('abort', onAbort, { once: true });
-    kickIfIdle(connection, onError);
-  });
 }
 
 /**

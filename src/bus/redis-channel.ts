@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { ClusterChannel } from '../core/cluster.js';
+import { whenReady } from './redis-connection.js';
 
 /** A connection and its first connect. */
 interface Opened {
@@ -29,6 +30,8 @@ export class RedisChannel implements ClusterChannel {
   private subscriber: Opened | undefined;
   private publisher: Opened | undefined;
   private stopped = false;
+  /** Aborted by {@link RedisChannel.stop}: drops what still waits for a first `ready`. */
+  private readonly lifetime = new AbortController();
 
   constructor(options: RedisChannelOptions) {
     this.options = options;
@@ -69,6 +72,7 @@ export class RedisChannel implements ClusterChannel {
   /** Closes both connections; later calls do nothing. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.lifetime.abort();
     this.handlers.clear();
     this.subscriber?.connection.disconnect();
     this.publisher?.connection.disconnect();
@@ -92,10 +96,16 @@ export class RedisChannel implements ClusterChannel {
     return subscriber;
   }
 
-  /** Opens a connection; commands wait for `ready` (the bus's connections queue nothing offline). */
+  /**
+   * Opens a connection; commands wait for its first `ready` (the bus's connections queue nothing
+   * offline). The `ready` event, not the promise of `connect()`: that promise rejects on a failed
+   * first attempt although ioredis keeps reconnecting, and a Cluster can leave it pending forever.
+   */
   private open(): Opened {
     const connection = this.options.connect();
     connection.on('error', (error: Error) => this.options.onError(error));
-    return { connection, ready: connection.connect() };
+    const ready = whenReady(connection, this.lifetime.signal, this.options.onError);
+    ready.catch(() => {});
+    return { connection, ready };
   }
 }

@@ -81,3 +81,35 @@ export function redisTarget(settings: RedisSettings): RedisTarget {
   });
   return { url: settings.url, sentinels, sentinelName: settings.sentinelName, cluster: settings.cluster };
 }
+
+/** Starts connecting a connection that is lazy (`wait`) or was closed (`end`); errors go to `onError`. */
+export function kickIfIdle(connection: Redis | Cluster, onError: (error: Error) => void): void {
+  if (connection.status === 'wait' || connection.status === 'end') connection.connect().catch(onError);
+}
+
+/**
+ * Resolves once `connection` is `ready`, rejects when `signal` aborts. Waits for the `ready` event
+ * rather than for the promise of `connect()`, which a Cluster leaves pending forever when its ready
+ * check fails and it reconnects on its own; the event comes with whichever attempt succeeds.
+ */
+export function whenReady(
+  connection: Redis | Cluster,
+  signal: AbortSignal,
+  onError: (error: Error) => void,
+): Promise<void> {
+  if (connection.status === 'ready') return Promise.resolve();
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<void>((resolve, reject) => {
+    const onReady = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = (): void => {
+      connection.off('ready', onReady);
+      reject(signal.reason as Error);
+    };
+    connection.once('ready', onReady);
+    signal.addEventListener('abort', onAbort, { once: true });
+    kickIfIdle(connection, onError);
+  });
+}

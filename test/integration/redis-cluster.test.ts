@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveEvent } from '../../src/core/event.js';
+import { RedisChannel } from '../../src/bus/redis-channel.js';
 import { BusUnavailableError, RedisBus } from '../../src/bus/redis-bus.js';
 import { redisConnector, streamKeyFor } from '../../src/bus/redis-connection.js';
 import {
@@ -110,7 +111,7 @@ describe('RedisBus on Redis Cluster', () => {
 });
 
 describe('RedisBus on a Redis Cluster that is not serving yet', () => {
-  it('starts once the cluster begins to serve, and orders through it', async () => {
+  it('starts the bus, and serves the cluster channel, once the cluster begins to serve', async () => {
     // The masters hold no slots until joined: the bus arrives before the cluster serves, the way a
     // node starting beside a cluster that is still forming (or the CI's loaded machine) sees it.
     const late = await startRedisCluster({ masters: 3, join: false });
@@ -121,8 +122,15 @@ describe('RedisBus on a Redis Cluster that is not serving yet', () => {
       startTimeoutMs: 80_000,
     });
     const seen: LiveEvent[] = [];
+    const heard: string[] = [];
+    const channel = new RedisChannel({
+      connect: redisConnector({ url: late.seedUrl, cluster: true }),
+      prefix: '{livegate:events}:channel:',
+      onError: () => {},
+    });
     try {
       const started = bus.start((events) => seen.push(...events));
+      channel.subscribe('c', (message) => heard.push(message));
       await late.join(60_000);
       await settlesWithin(started, 80_000, 'start() on a cluster joined after the start began');
       const written = await bus.append([
@@ -130,7 +138,17 @@ describe('RedisBus on a Redis Cluster that is not serving yet', () => {
       ]);
       await waitFor(() => seen.length === 1, { timeoutMs: 20_000, what: 'the event back through the cluster' });
       expect(seen.map((e) => e.id)).toEqual([written[0]!.id]);
+      // Pub/sub loses what is sent before the subscription exists: publish until one arrives.
+      await waitFor(
+        () => {
+          channel.publish('c', 'hello');
+          return heard.length > 0;
+        },
+        { timeoutMs: 20_000, intervalMs: 200, what: 'a message on the cluster channel' },
+      );
+      expect(heard[0]).toBe('hello');
     } finally {
+      await channel.stop();
       await bus.stop();
       await late.stop();
     }
