@@ -8,8 +8,10 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'packages/**/test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: tests assert behaviour with their own deadlines; this only ends a broken run, and a
+    // loaded 2-core machine runs a browser or a spawned CLI test several times slower.
+    testTimeout: 90_000,
+    hookTimeout: 120_000,
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,

@@ -51,7 +51,9 @@ export class Cli {
       this.notify();
     });
     this.exitPromise = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      // 'close', not 'exit': 'exit' can come before the last stdout/stderr chunks are read, which
+      // lost a usage error's whole stderr on a loaded machine.
+      this.child.once('close', (code, signal) => {
         this.exitInfo = { code, signal };
         running.delete(this);
         this.notify();

@@ -111,11 +111,11 @@ describe.concurrent('when nothing listens', () => {
         l ===
         `tail: cannot reach http://127.0.0.1:${port}/api/v2/events/stream: connect ECONNREFUSED 127.0.0.1:${port}; reconnecting`,
       'the unreachable message',
-      15_000,
+      60_000,
     );
     expect(tail.child.exitCode).toBeNull();
     tail.child.kill('SIGINT');
-    expect(await tail.exited(10_000)).toEqual({ code: 0, signal: null });
+    expect(await tail.exited(30_000)).toEqual({ code: 0, signal: null });
   });
 });
 
@@ -126,7 +126,7 @@ describe('publish and tail against a running server', () => {
   }, 30_000);
   afterAll(async () => {
     server.cli.child.kill('SIGTERM');
-    await server.cli.exited(10_000);
+    await server.cli.exited(30_000);
   });
 
   it('logs every URL it listens on', async () => {
@@ -174,7 +174,7 @@ describe('publish and tail against a running server', () => {
     expect(tail.stdout.split('\n')[0]).toMatch(/^\{"control":"hello",/);
 
     tail.child.kill('SIGINT');
-    expect(await tail.exited(10_000)).toEqual({ code: 0, signal: null });
+    expect(await tail.exited(30_000)).toEqual({ code: 0, signal: null });
   }, 30_000);
 
   it('tail --raw prints the SSE bytes as received', async () => {
@@ -186,7 +186,7 @@ describe('publish and tail against a running server', () => {
     expect(tail.stdout).toMatch(/^retry: \d+\n\nevent: hello\ndata: \{/);
     expect(tail.stdout).toContain(`\nid: ${id}\ndata: {"id":"${id}",`);
     tail.child.kill('SIGINT');
-    expect(await tail.exited(10_000)).toEqual({ code: 0, signal: null });
+    expect(await tail.exited(30_000)).toEqual({ code: 0, signal: null });
   }, 30_000);
 
   it('publish exits 1 with the server answer when the event is refused', async () => {
@@ -225,11 +225,11 @@ describe('tail when the server is full', () => {
       holder.abort();
       await tail.line((l) => l.startsWith('{"control":"hello"'), 'the hello after the retry', 20_000);
       tail.child.kill('SIGINT');
-      expect(await tail.exited(10_000)).toEqual({ code: 0, signal: null });
+      expect(await tail.exited(30_000)).toEqual({ code: 0, signal: null });
     } finally {
       holder.abort();
       server.cli.child.kill('SIGTERM');
-      await server.cli.exited(10_000);
+      await server.cli.exited(30_000);
     }
   }, 60_000);
 });
@@ -246,7 +246,7 @@ describe('serve switches', () => {
       expect(res.status).toBe(404);
     } finally {
       server.cli.child.kill('SIGTERM');
-      await server.cli.exited(10_000);
+      await server.cli.exited(30_000);
     }
   }, 30_000);
 });
