@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// The JavaScript cost of one delivery, without the socket: a Hub with N subscribers on real
+// SseWriter/WsWriter objects over stand-in sockets whose write() only counts. What is left is
+// livegate's own work per delivery (dispatcher, session, writer, metrics), in CPU nanoseconds; the
+// write syscall the real bench also pays (about 5–7 µs per delivery on the 2-core test machine) is
+// not in it. Far less sensitive to a loaded machine than `npm run bench`, so a change to the
+// delivery path can be compared before/after on any build: pass the checkout to measure.
+//
+//   node bench/delivery-js.mjs [--root DIR] [--subscribers 1000] [--events 2000] [--burst 1]
+//
+// --burst N publishes N events per request: several events in one bus delivery take the queued
+// path (one coalesced write per session per tick) instead of the one-event fast path.
+import console from 'node:console';
+import path from 'node:path';
+import process from 'node:process';
+import { setImmediate } from 'node:timers';
+import { parseArgs } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const { values } = parseArgs({
+  options: {
+    root: { type: 'string', default: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..') },
+    subscribers: { type: 'string', default: '1000' },
+    events: { type: 'string', default: '2000' },
+    burst: { type: 'string', default: '1' },
+  },
+});
+const subs = Number(values.subscribers);
+const events = Number(values.events);
+const burst = Number(values.burst);
+const load = (p) => import(pathToFileURL(path.join(values.root, 'dist', 'src', p)).href);
+const { Hub } = await load('core/hub.js');
+const { MemoryBus } = await load('bus/memory-bus.js');
+const { compileFilter } = await load('core/filter.js');
+const { SseWriter } = await load('transports/sse.js');
+const { WsWriter } = await load('transports/websocket.js');
+const { Metrics } = await load('http/metrics.js');
+
+let writes = 0;
+const socket = () => ({
+  destroyed: false,
+  writableNeedDrain: false,
+  writableLength: 0,
+  write: () => (writes++, true),
+  cork() {},
+  uncork() {},
+  once() {},
+  destroy() {},
+});
+const hub = new Hub({ bus: new MemoryBus('bench'), observer: new Metrics() });
+await hub.start();
+const principal = { id: 'bench', expiresAt: null };
+const draft = (n) => ({ topic: 'bench', type: 'tick', labels: { shard: 's0' }, data: { n, pad: 'x'.repeat(200) } });
+
+for (const kind of ['ws', 'sse']) {
+  const sessions = [];
+  for (let i = 0; i < subs; i++) {
+    const transport =
+      kind === 'ws'
+        ? new WsWriter({ readyState: 1, bufferedAmount: 0, once() {}, close() {}, terminate() {} }, socket())
+        : new SseWriter({ end() {}, writableEnded: false }, socket(), false, 1000);
+    const session = hub.openSession({ transport, ip: '127.0.0.1', principal });
+    hub.subscribe(session, { filter: compileFilter({ topics: ['bench'] }) });
+    sessions.push(session);
+  }
+  const run = async (count) => {
+    for (let i = 0; i < count; i += burst) {
+      const batch = Array.from({ length: burst }, (_, k) => draft(i + k));
+      await hub.publish(burst === 1 ? batch[0] : batch);
+      await new Promise((resolve) => setImmediate(resolve)); // the flush pass
+    }
+  };
+  await run(500); // warm-up: let V8 optimise the path
+  const perDelivery = [];
+  for (let round = 0; round < 5; round++) {
+    writes = 0;
+    const start = process.cpuUsage();
+    await run(events);
+    const used = process.cpuUsage(start);
+    perDelivery.push(((used.user + used.system) * 1000) / (events * subs));
+  }
+  perDelivery.sort((a, b) => a - b);
+  console.log(
+    `${kind}, burst ${burst}: ${perDelivery[0].toFixed(0)} ns CPU per delivery (least of 5 rounds; median ${perDelivery[2].toFixed(0)}), ${writes} writes in the last round`,
+  );
+  for (const session of sessions) session.close({ code: 'client_closed', message: '', wsCode: 1000 });
+}
+process.exit(0);
