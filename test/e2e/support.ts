@@ -121,7 +121,9 @@ export async function openDashboard(
   page.on('console', (message) => {
     if (/Content.Security.Policy/i.test(message.text())) problems.push(`csp: ${message.text()}`);
   });
-  await page.goto(url);
+  // 60 s, not Playwright's 30: at a load average of 42 a dashboard took longer than 30 s to load,
+  // and no test asserts how fast a page loads.
+  await page.goto(url, { timeout: 60_000 });
   return { page, problems, close: () => context.close() };
 }
 
