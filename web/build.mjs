@@ -1,20 +1,82 @@
 /**
- * Builds the dashboard: `web/src/main.ts` → `web/dist/app.js`, the stylesheets it imports (ours and
- * uPlot's) → `web/dist/app.css`; the Console page `web/src/console-page.ts` → `console.js` and
- * `console.css`; and `web/index.html`, `web/console.html` and `web/favicon.svg` copied as they are. Minified, with
- * source maps written beside them but not referenced or served, no CDN: everything the page loads comes from livegate itself.
+ * Builds the dashboard, one page per entry of {@link PAGES}: its script (`web/src/main.ts` →
+ * `web/dist/app.js`, with the stylesheets it imports, ours and uPlot's, → `app.css`; the Console
+ * page `web/src/console-page.ts` → `console.js` and `console.css`) and its HTML: the page's
+ * `<main>` (`web/pages/<file>`) in the shell every page shares (`web/shell.html`: head, top bar,
+ * toasts, footer). `web/favicon.svg` is copied as it is. Minified, with source maps written beside
+ * them but not referenced or served, no CDN: everything the page loads comes from livegate itself.
  *
  * `node web/build.mjs` builds and prints the sizes; `import { buildWeb } from './build.mjs'` builds
  * programmatically (the e2e tests use it when `web/dist` is missing).
  */
 import console from 'node:console';
-import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const WEB = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The pages: `file` (in `web/pages/` and `web/dist/`), `script` (in `web/src/`) bundled as `entry`
+ * (`<entry>.js`, `<entry>.css`), the `<title>`, where the skip link goes, the footer (HTML), and
+ * `href`, the page's link in the top bar's navigation (marked `aria-current` on the page itself).
+ */
+export const PAGES = [
+  {
+    file: 'index.html',
+    script: 'main.ts',
+    entry: 'app',
+    title: 'livegate',
+    href: './',
+    skip: { to: 'alerts', text: 'Skip to alerts' },
+    footer: 'livegate dashboard · <a href="api/v2/info">server info</a> · <a href="metrics">metrics</a>',
+  },
+  {
+    file: 'console.html',
+    script: 'console-page.ts',
+    entry: 'console',
+    title: 'Console · livegate',
+    href: 'console.html',
+    skip: { to: 'topics', text: 'Skip to topics' },
+    footer: 'livegate console · <a href="api/v1/console/topics">topics API</a> · <a href="api/v2/info">server info</a>',
+  },
+];
+
+/**
+ * The HTML of `page`: the shell with the page's values, its `<main>` indented where the shell
+ * holds `{{main}}`, and its navigation link marked as the current page.
+ *
+ * @param {string} shell - `web/shell.html`.
+ * @param {(typeof PAGES)[number]} page
+ * @param {string} main - the page's `<main>` element.
+ * @returns {string}
+ */
+export function pageHtml(shell, page, main) {
+  const link = `<a href="${page.href}">`;
+  if (!shell.includes(link)) throw new Error(`web/shell.html has no navigation link ${link}`);
+  const values = {
+    title: page.title,
+    entry: page.entry,
+    skipTo: page.skip.to,
+    skipText: page.skip.text,
+    footer: page.footer,
+  };
+  return shell
+    .replace(link, `<a href="${page.href}" aria-current="page">`)
+    .replace(/^( *)\{\{main\}\}$/m, (_, indent) =>
+      main
+        .trimEnd()
+        .split('\n')
+        .map((line) => (line === '' ? line : indent + line))
+        .join('\n'),
+    )
+    .replace(/\{\{(\w+)\}\}/g, (slot, name) => {
+      if (!(name in values)) throw new Error(`web/shell.html: unknown slot ${slot}`);
+      return values[name];
+    });
+}
 
 /**
  * Builds the dashboard into `outdir`.
@@ -29,7 +91,7 @@ export async function buildWeb(options = {}) {
   await mkdir(outdir, { recursive: true });
   await esbuild.build({
     // main.ts imports styles.css (which imports uPlot's stylesheet): esbuild writes app.css beside app.js.
-    entryPoints: { app: join(WEB, 'src', 'main.ts'), console: join(WEB, 'src', 'console-page.ts') },
+    entryPoints: Object.fromEntries(PAGES.map((page) => [page.entry, join(WEB, 'src', page.script)])),
     outdir,
     bundle: true,
     format: 'esm',
@@ -43,8 +105,11 @@ export async function buildWeb(options = {}) {
     sourcemap: 'external',
     logLevel: options.quiet ? 'silent' : 'warning',
   });
-  await copyFile(join(WEB, 'index.html'), join(outdir, 'index.html'));
-  await copyFile(join(WEB, 'console.html'), join(outdir, 'console.html'));
+  const shell = await readFile(join(WEB, 'shell.html'), 'utf8');
+  for (const page of PAGES) {
+    const main = await readFile(join(WEB, 'pages', page.file), 'utf8');
+    await writeFile(join(outdir, page.file), pageHtml(shell, page, main));
+  }
   await copyFile(join(WEB, 'favicon.svg'), join(outdir, 'favicon.svg'));
 
   const files = [];

@@ -7,51 +7,24 @@
 import './styles.css';
 import {
   consoleReducer,
-  createClient,
   healthReducer,
   type ConsoleGroup,
   type ConsoleMetrics,
   type ConsoleSnapshot,
   type ConsoleTopic,
 } from '../../packages/client/src/index.js';
-import { ConnectionView } from './connection-view.js';
 import { groupKeyOf, LagWatch, RateHistory } from './console-model.js';
 import { ClusterView, GroupsView, TopicsView } from './console-view.js';
 import { byId, setText } from './dom.js';
-import { renderAge } from './format.js';
-import { setupTheme } from './theme.js';
-import { BrowserNotifier, Toaster } from './toasts.js';
 import { TopicState } from './topic-state.js';
-import { authHeaders, captureTokenFromUrl, currentToken, setupTokenButton } from './access-token.js';
-
-function serverUrl(): string {
-  return new URL('.', window.location.href).href;
-}
+import { authHeaders } from './access-token.js';
+import { serverUrl, startPage } from './page.js';
 
 function start(): void {
-  captureTokenFromUrl();
-  setupTokenButton(byId<HTMLButtonElement>('token-button'));
-  const client = createClient({
-    url: serverUrl(),
-    getToken: currentToken,
-    topics: ['console', 'health'],
-    maxReconnectDelayMs: 5000,
-  });
+  const page = startPage(['console', 'health']);
+  const { client, toaster } = page;
   const state = new TopicState<ConsoleSnapshot>(client, 'console', consoleReducer, '*');
   const health = new TopicState(client, 'health', healthReducer, 'health_changed');
-  const connection = new ConnectionView(
-    {
-      root: byId('conn'),
-      state: byId('conn-state'),
-      transport: byId('conn-transport'),
-      rate: byId('conn-rate'),
-      age: byId('conn-age'),
-      detail: byId('conn-detail'),
-      staleBanner: byId('stale-banner'),
-    },
-    client,
-  );
-  const toaster = new Toaster(byId('toasts'), new BrowserNotifier(byId<HTMLButtonElement>('notify-toggle')));
   const rates = new RateHistory();
   const lagWatch = new LagWatch();
   let latest: Pick<ConsoleMetrics, 'canary' | 'cost' | 'totals'> = { canary: null, cost: null, totals: null };
@@ -152,13 +125,8 @@ function start(): void {
     },
     () => undefined,
   );
-  setupTheme(byId<HTMLButtonElement>('theme-toggle'), () => undefined);
-  setInterval(() => {
-    const now = Date.now();
-    for (const el of document.querySelectorAll<HTMLTimeElement>('time[data-since]')) renderAge(el, now);
-    connection.tick();
-  }, 1000);
   render();
+  page.run();
 }
 
 start();

@@ -8,7 +8,6 @@
 import './styles.css';
 import {
   alertsReducer,
-  createClient,
   healthReducer,
   silencesReducer,
   statsReducer,
@@ -19,16 +18,12 @@ import {
 import { nameOf, parseFilter, summaryOf } from './alert-model.js';
 import { AlertsView, ResolvedAlerts } from './alerts-view.js';
 import { ChartsView } from './charts.js';
-import { ConnectionView } from './connection-view.js';
 import { byId, setText } from './dom.js';
-import { renderAge } from './format.js';
 import { HealthView } from './health-view.js';
 import { MetricsView } from './metrics-view.js';
 import { SilencesView } from './silences-view.js';
 import { StatsHistory, unwrapStats } from './stats-model.js';
 import { StatsView } from './stats-view.js';
-import { setupTheme } from './theme.js';
-import { BrowserNotifier, Toaster } from './toasts.js';
 import { TopicState } from './topic-state.js';
 import { ACK_MINUTES, countByDisplayState, matchersFor, silenceBody } from './oncall-model.js';
 import { SilenceDialog } from './silence-dialog.js';
@@ -36,12 +31,7 @@ import { backfillResolved } from './history-backfill.js';
 import { createSilence, expireSilence } from './silence-api.js';
 import { matcherText } from './silences-view.js';
 import { readSetting } from './settings.js';
-import { captureTokenFromUrl, currentToken, setupTokenButton } from './access-token.js';
-
-/** Base URL of the server: the directory the page was served from (works behind a path prefix). */
-function serverUrl(): string {
-  return new URL('.', window.location.href).href;
-}
+import { pageClient, startPage } from './page.js';
 
 /** The `alerts` subscription for a canonical filter (`''` = every alert). */
 function alertsFilter(canonical: string): { topics: string[]; match?: string[] } {
@@ -49,40 +39,15 @@ function alertsFilter(canonical: string): { topics: string[]; match?: string[] }
 }
 
 function start(): void {
-  captureTokenFromUrl();
-  setupTokenButton(byId<HTMLButtonElement>('token-button'));
-  const client = createClient({
-    url: serverUrl(),
-    getToken: currentToken,
-    topics: ['silences', 'health', 'stats'],
-    // A dashboard should come back quickly after a server restart; jitter still spreads them out.
-    maxReconnectDelayMs: 5000,
-  });
+  const page = startPage(['silences', 'health', 'stats']);
+  const { client, toaster } = page;
   const initial = parseFilter(new URL(window.location.href).searchParams.get('filter') ?? '');
-  const alertsClient = createClient({
-    url: serverUrl(),
-    getToken: currentToken,
-    ...alertsFilter(initial.ok ? initial.canonical : ''),
-    maxReconnectDelayMs: 5000,
-  });
+  const alertsClient = pageClient(alertsFilter(initial.ok ? initial.canonical : ''));
 
   const alerts = new TopicState(alertsClient, 'alerts', alertsReducer, 'alert_*');
   const silences = new TopicState(client, 'silences', silencesReducer, 'silence_*');
   const health = new TopicState(client, 'health', healthReducer, 'health_changed');
   const stats = new TopicState(client, 'stats', statsReducer, 'stats_updated');
-
-  const connection = new ConnectionView(
-    {
-      root: byId('conn'),
-      state: byId('conn-state'),
-      transport: byId('conn-transport'),
-      rate: byId('conn-rate'),
-      age: byId('conn-age'),
-      detail: byId('conn-detail'),
-      staleBanner: byId('stale-banner'),
-    },
-    client,
-  );
 
   // Rendering is coalesced: a burst of events costs one DOM update. A timer rather than
   // requestAnimationFrame, which stops in background tabs, where the title must still update.
@@ -98,7 +63,6 @@ function start(): void {
     }, 16);
   };
 
-  const toaster = new Toaster(byId('toasts'), new BrowserNotifier(byId<HTMLButtonElement>('notify-toggle')));
   const info = (title: string, body = ''): void => toaster.show({ level: 'info', title, body });
   const dialog = new SilenceDialog((id) => info('Silence created', `Silence ${id} is active in the Alertmanager.`));
   const filterInput = byId<HTMLInputElement>('alert-filter');
@@ -207,11 +171,6 @@ function start(): void {
     },
     client,
   );
-  setupTheme(byId<HTMLButtonElement>('theme-toggle'), () => {
-    charts.rebuild();
-    metricsView.rebuild();
-  });
-
   alertsClient.on('alert_resolved', (event) => {
     const alert = event.data as Alert | null;
     if (event.topic === 'alerts' && alert !== null && typeof alert.fingerprint === 'string')
@@ -249,18 +208,14 @@ function start(): void {
       });
     });
 
-  // Ages ("for 3m 05s", "ends in 2h") and per-second figures, on one timer.
-  const tick = (): void => {
-    const now = Date.now();
-    for (const el of document.querySelectorAll<HTMLTimeElement>('time[data-since], time[data-until]'))
-      renderAge(el, now);
-    connection.tick();
-    statsView.tick();
-  };
-  setInterval(tick, 1000);
-
   for (const render of [renderAlerts, renderSilences, renderHealth]) render();
-  tick();
+  page.run({
+    onTheme: () => {
+      charts.rebuild();
+      metricsView.rebuild();
+    },
+    tick: () => statsView.tick(),
+  });
 }
 
 /**
