@@ -174,6 +174,15 @@ describe('loadConfig refuses bad values with a ConfigError naming the key and wh
     );
   });
 
+  it('refuses a history-read budget of 0 (no deep resume could ever be served) or beyond its range', () => {
+    expect(configError({ flags: { '--replay-max-history-reads': '0' } }).message).toBe(
+      'config replay.maxHistoryReads (flag --replay-max-history-reads): 0 is out of range; allowed: 1 to 10000',
+    );
+    expect(configError({ overrides: { replay: { maxHistoryReads: 10_001 } } }).message).toBe(
+      'config replay.maxHistoryReads (overrides): 10001 is out of range; allowed: 1 to 10000',
+    );
+  });
+
   it('refuses a value that is not a number, from env', () => {
     const err = configError({ env: { LIVEGATE_LIMITS_MAX_PER_IP: 'lots' } });
     expect(err.message).toBe(
