@@ -16,7 +16,14 @@ import { closeReasonFor, type CloseReason, type Outbound, type TransportKind } f
 import { ReplayWindow, type ReplayWindowOptions } from './replay-window.js';
 import { resumePoint, safeResumePosition, truncate, type ResetReason, type ResumePoint } from './resume.js';
 import { SerializedEvent } from './serialized-event.js';
-import { Session, type QueueLimits, type SessionHost, type SessionInfo, type SessionInit } from './session.js';
+import {
+  Session,
+  type DirectCounter,
+  type QueueLimits,
+  type SessionHost,
+  type SessionInfo,
+  type SessionInit,
+} from './session.js';
 import type { StateReducer } from './state-topic.js';
 import { Subscription, type BatchOptions } from './subscription.js';
 import { TimerWheel } from './timer-wheel.js';
@@ -140,7 +147,7 @@ export class Hub {
   /** While a bus delivery of several events is dispatched: sessions queue, the flush pass coalesces. */
   private bursting = false;
   /** Fast-path writes of the event being dispatched, by transport (reported after its dispatch). */
-  private readonly directWrites: Record<TransportKind, number> = { sse: 0, ws: 0, poll: 0 };
+  private readonly directWrites: Record<TransportKind, DirectCounter> = { sse: { n: 0 }, ws: { n: 0 }, poll: { n: 0 } };
   private nextSessionId = 1;
   private started = false;
   private headId = '';
@@ -191,8 +198,7 @@ export class Hub {
       timers: this.timers,
       observer: this.observer,
       requestFlush: (session) => this.requestFlush(session),
-      directTick: () => this.directTick(),
-      directWrites: this.directWrites,
+      directCounter: (kind) => this.directWrites[kind],
       advanceCatchup: (session, budget) => this.advanceCatchup(session, budget),
       slowConsumer: (session) => this.slowConsumer(session),
       detach: (session) => this.detach(session),
@@ -506,6 +512,12 @@ export class Hub {
     }
   }
 
+  /** A catching-up subscription reached the head (or gave up): dispatched events now go to it. */
+  private goLive(sub: Subscription): void {
+    sub.mode = 'live';
+    this.dispatcher.live(sub);
+  }
+
   private removeFromDispatch(sub: Subscription): void {
     if (sub.extension !== null) return;
     this.releaseHistory(sub);
@@ -526,7 +538,7 @@ export class Hub {
       const start = this.window.indexAfter(sub.cursor);
       if (start === null) {
         // The window moved past the cursor while this client caught up slowly.
-        sub.mode = 'live';
+        this.goLive(sub);
         sub.snapshotOnLive = [];
         this.sendReset(session, sub, 'window_trimmed');
         this.sendSnapshots(session, sub);
@@ -540,7 +552,7 @@ export class Hub {
         if (this.catchesUp(sub, event)) items.push({ kind: 'event', sub: sub.id, event });
       }
       if (end === this.window.length) {
-        sub.mode = 'live';
+        this.goLive(sub);
         // The reducers hold exactly the state up to the head the catch-up reached: snapshot it here,
         // in the same write, so it follows the replayed events and precedes the live ones.
         if (sub.snapshotOnLive.length > 0) this.snapshotsOnLive(sub, items);
@@ -605,7 +617,7 @@ export class Hub {
       this.releaseHistory(sub);
       // The bus no longer has the position (trimmed, new epoch) or cannot be read: as before
       // deep resumes existed, the client is told to start over from snapshots.
-      sub.mode = 'live';
+      this.goLive(sub);
       sub.history = [];
       sub.snapshotOnLive = [];
       this.sendReset(session, sub, 'window_trimmed');
@@ -654,9 +666,9 @@ export class Hub {
   }
 
   /**
-   * The current tick for a session's fast path (see {@link SessionHost.directTick}), or `0` during
-   * a burst. Arms the flush pass, which ends the tick, so the next tick starts a new number even
-   * when no session queued anything.
+   * The current tick for the sessions' fast path (see `Session.enqueue`), or `0` during a burst.
+   * Arms the flush pass, which ends the tick, so the next tick starts a new number even when no
+   * session queued anything.
    */
   private directTick(): number {
     if (this.bursting) return 0;
@@ -673,12 +685,12 @@ export class Hub {
    */
   private reportDirect(event: SerializedEvent): void {
     const counts = this.directWrites;
-    if (counts.ws + counts.sse + counts.poll === 0) return;
+    if (counts.ws.n + counts.sse.n + counts.poll.n === 0) return;
     const now = this.clock.now();
     for (const kind of TRANSPORT_NAMES) {
-      const count = counts[kind];
+      const count = counts[kind].n;
       if (count === 0) continue;
-      counts[kind] = 0;
+      counts[kind].n = 0;
       if (this.observer.deliveredLive !== undefined) this.observer.deliveredLive(kind, count, now - event.acceptedAt);
       else {
         const item: Outbound = { kind: 'event', sub: '', event };
@@ -756,7 +768,7 @@ export class Hub {
       this.publishedCount++;
       this.reducers.get(event.topic)?.apply(event);
       this.observer.published(event);
-      this.dispatcher.dispatch(serialized);
+      this.dispatcher.dispatch(serialized, this.directTick());
       this.reportDirect(serialized);
     }
   }

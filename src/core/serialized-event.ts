@@ -1,4 +1,5 @@
 import type { LiveEvent } from './event.js';
+import { activityStamp } from './activity.js';
 
 /**
  * An event with its wire forms, built at most once and shared by every connection that receives
@@ -12,14 +13,19 @@ export class SerializedEvent {
   readonly json: string;
   /** Monotonic time (ms, `performance.now()`) when the hub accepted the event; for latency metrics. */
   readonly acceptedAt: number;
+  /** {@link acceptedAt} as an activity stamp (`activity.ts`), computed once per event. */
+  readonly acceptedStamp: number;
   private sseFrame: Buffer | undefined;
   private sseNamedFrame: Buffer | undefined;
   private wsFrames: Map<string, Buffer> | undefined;
+  private lastWsSub: string | undefined;
+  private lastWsFrame: Buffer | undefined;
 
   constructor(event: LiveEvent, acceptedAt: number, json?: string) {
     this.event = event;
     this.json = json ?? JSON.stringify(event);
     this.acceptedAt = acceptedAt;
+    this.acceptedStamp = activityStamp(acceptedAt);
   }
 
   /** Size of the envelope JSON in UTF-16 code units; close enough to bytes for accounting. */
@@ -43,6 +49,16 @@ export class SerializedEvent {
    * same bytes go to every socket whose subscription has this id.
    */
   wsFrame(subscription: string): Buffer {
+    // Sessions share their subscription id strings (`Session.newSubscriptionId`): most deliveries
+    // of an event ask for the frame of the same id object as the one before.
+    if (subscription === this.lastWsSub) return this.lastWsFrame!;
+    const frame = this.wsFrameOf(subscription);
+    this.lastWsSub = subscription;
+    this.lastWsFrame = frame;
+    return frame;
+  }
+
+  private wsFrameOf(subscription: string): Buffer {
     this.wsFrames ??= new Map();
     let frame = this.wsFrames.get(subscription);
     if (frame === undefined) {

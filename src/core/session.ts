@@ -1,3 +1,4 @@
+import { activityStamp, msSinceStamp } from './activity.js';
 import type { Clock } from './clock.js';
 import type { HubObserver } from './observer.js';
 import {
@@ -28,20 +29,35 @@ export interface SessionHost {
   /** Puts the session on this tick's flush pass. */
   requestFlush(session: Session): void;
   /**
-   * The number of the current event-loop tick, for the fast path: a session writes at most one
-   * event straight to its transport per tick, anything more in that tick is coalesced into one write
-   * on the flush pass. `0` while the hub dispatches a burst (several events in one bus delivery),
-   * which is coalesced the same way.
+   * The counter of live events written on the fast path during the current dispatch, for sessions
+   * of transport `kind`; the hub reports it after each dispatch. One shared counter per transport,
+   * held by the session, so a fast-path write bumps it without a lookup by kind.
    */
-  directTick(): number;
-  /** Live events written on the fast path during the current dispatch, by transport; the hub reports them. */
-  readonly directWrites: Record<TransportKind, number>;
+  directCounter(kind: TransportKind): DirectCounter;
   /** Reads the replay window for the session's catching-up subscriptions, up to `budget` events each. */
   advanceCatchup(session: Session, budget: number): void;
   /** The session's queue overflowed: cut it off. */
   slowConsumer(session: Session): void;
   /** The session closed: forget it everywhere. */
   detach(session: Session): void;
+}
+
+/**
+ * What the dispatcher hands a session with each event: the subscription, and copies of the
+ * subscription's fields a delivery reads, kept beside the dispatcher's index so that the fast
+ * path does not load the subscription object.
+ */
+export interface DeliveryTarget {
+  readonly sub: Subscription;
+  /** `sub.id`. */
+  readonly subId: string;
+  /** `sub.batch !== null`. */
+  readonly batched: boolean;
+}
+
+/** A count of fast-path writes, shared by the sessions of one transport (see {@link SessionHost.directCounter}). */
+export interface DirectCounter {
+  n: number;
 }
 
 /**
@@ -97,6 +113,9 @@ export interface SessionInfo {
   readonly userAgent?: string;
 }
 
+/** `s0`…`s63`, built once: see {@link Session.newSubscriptionId}. */
+const SHARED_SUB_IDS: readonly string[] = Array.from({ length: 64 }, (_, n) => `s${n}`);
+
 /** Budget of window events one catch-up pass examines before yielding to other sessions. */
 const CATCHUP_BUDGET = 512;
 
@@ -106,21 +125,33 @@ const CATCHUP_BUDGET = 512;
  * the {@link TransportWriter} talks to the socket.
  */
 export class Session {
-  readonly id: string;
+  // The fast path's fields come first, in the order it reads them, so one delivery to an idle
+  // session touches as few of the object's cache lines as possible (see `enqueue`).
+  state: SessionState = 'open';
+  /**
+   * Whether an event may be written at once (the fast path): the transport has it, the session is
+   * open, nothing is queued and no drain is awaited. Kept by {@link refreshDirect}.
+   */
+  private directReady: boolean;
+  /** The tick of the last fast-path write (see {@link enqueue}). */
+  private lastDirectTick = 0;
   readonly transport: TransportWriter;
+  /** Events delivered to the transport. */
+  sent = 0;
+  /** Activity stamp (`activity.ts`) of the last write of an event, control or heartbeat. */
+  private lastWriteStamp: number;
+  /** This transport's fast-path write counter (see {@link SessionHost.directCounter}). */
+  private readonly directCount: DirectCounter;
+
+  readonly id: string;
   readonly ip: string;
   /** Who is on the other end; replaced by a WebSocket token refresh ({@link setPrincipal}). */
   principal: Principal;
   readonly userAgent: string | undefined;
   readonly openedAt = Date.now();
   readonly openedMono: number;
-  state: SessionState = 'open';
-  /** Events delivered to the transport. */
-  sent = 0;
   /** Events dropped because the session was closed as a slow consumer. */
   dropped = 0;
-  /** Last monotonic time a heartbeat or event went out (for heartbeats: only idle sessions get one). */
-  lastWriteMono: number;
   readonly subscriptions = new Map<string, Subscription>();
 
   private readonly host: SessionHost;
@@ -133,8 +164,6 @@ export class Session {
   private waitingForDrain = false;
   /** Whether the transport has the one-event fast path ({@link TransportWriter.writeEvent}). */
   private readonly direct: boolean;
-  /** The tick of the last fast-path write (see {@link SessionHost.directTick}). */
-  private lastDirectTick = 0;
   private nextSubId = 1;
   private closeListeners: ((reason: CloseReason) => void)[] = [];
 
@@ -142,13 +171,15 @@ export class Session {
     this.id = id;
     this.host = host;
     this.openedMono = host.clock.now();
-    this.lastWriteMono = this.openedMono;
+    this.lastWriteStamp = activityStamp(this.openedMono);
     this.transport = init.transport;
     this.ip = init.ip;
     this.principal = init.principal;
     this.userAgent = init.userAgent;
     this.limits = limits;
     this.direct = typeof init.transport.writeEvent === 'function';
+    this.directReady = this.direct;
+    this.directCount = host.directCounter(init.transport.kind);
     this.armExpiry();
   }
 
@@ -186,9 +217,14 @@ export class Session {
     return this.queuedEvents;
   }
 
-  /** Allocates the next subscription id (`s1`, `s2`, …). */
+  /**
+   * Allocates the next subscription id (`s1`, `s2`, …). The first ids are shared strings, the same
+   * object in every session: the WebSocket fast path finds an event's frame for a subscription id
+   * by identity (`SerializedEvent.wsFrame`), without reading a per-session string.
+   */
   newSubscriptionId(): string {
-    return `s${this.nextSubId++}`;
+    const n = this.nextSubId++;
+    return n < SHARED_SUB_IDS.length ? SHARED_SUB_IDS[n]! : `s${n}`;
   }
 
   /** Runs `listener` once when the session closes. */
@@ -206,25 +242,34 @@ export class Session {
    * subscription's batch) and the flush pass writes everything queued in one write: a session that
    * gets events faster than one per tick still writes once per tick, and anything queued before
    * (a control, a snapshot) keeps its place ahead of the event.
+   *
+   * `tick` is the number of the current event-loop tick, given by the hub once per dispatched
+   * event: a session writes at most one event straight to its transport per tick. `0` (the
+   * default) while the hub dispatches a burst (several events in one bus delivery), which is
+   * coalesced like anything else that arrives within a tick.
    */
-  enqueue(sub: Subscription, event: SerializedEvent): void {
+  enqueue(target: DeliveryTarget, event: SerializedEvent, tick = 0): void {
     if (this.state !== 'open') return;
-    if (sub.batch !== null) {
-      sub.pending.push(event);
-      if (sub.pending.length >= sub.batch.max) this.releaseBatch(sub);
-      else if (sub.pending.length === 1)
-        sub.batchTimer = this.host.timers.schedule(sub.batch.ms, () => this.releaseBatch(sub));
+    if (target.batched) {
+      this.addToBatch(target.sub, event);
       return;
     }
-    if (this.direct && this.queue.length === 0 && !this.waitingForDrain) {
-      const tick = this.host.directTick();
-      if (tick !== 0 && tick !== this.lastDirectTick) {
-        this.lastDirectTick = tick;
-        this.writeDirect(sub.id, event);
-        return;
-      }
+    if (this.directReady && tick !== this.lastDirectTick && tick !== 0) {
+      this.lastDirectTick = tick;
+      this.writeDirect(target.subId, event);
+      return;
     }
-    this.push({ kind: 'event', sub: sub.id, event }, 1, event.size);
+    this.push({ kind: 'event', sub: target.subId, event }, 1, event.size);
+  }
+
+  /** Adds an event to a batching subscription's pending batch; a full batch goes to the queue. */
+  private addToBatch(sub: Subscription, event: SerializedEvent): void {
+    const batch = sub.batch;
+    if (batch === null) return;
+    sub.pending.push(event);
+    if (sub.pending.length >= batch.max) this.releaseBatch(sub);
+    else if (sub.pending.length === 1)
+      sub.batchTimer = this.host.timers.schedule(batch.ms, () => this.releaseBatch(sub));
   }
 
   /** Queues a control message (it still counts toward the queue bound). */
@@ -250,6 +295,7 @@ export class Session {
   pushUnbounded(item: Outbound): void {
     if (this.state !== 'open') return;
     this.queue.push(item);
+    this.directReady = false;
     this.scheduleFlush();
   }
 
@@ -292,9 +338,17 @@ export class Session {
     if (this.state !== 'open' || items.length === 0) return;
     const ok = this.transport.write(items);
     this.sent += eventCount;
-    this.lastWriteMono = now;
-    this.host.observer.delivered(this.kind, items, this.lastWriteMono, live);
+    this.lastWriteStamp = activityStamp(now);
+    this.host.observer.delivered(this.kind, items, now, live);
     if (!ok || this.transport.needsDrain()) this.awaitDrain();
+  }
+
+  /**
+   * Milliseconds since the session last wrote an event, control or heartbeat, at monotonic time
+   * `now` (whole milliseconds; exact for spans under 12 days, see `activity.ts`).
+   */
+  idleMs(now: number): number {
+    return msSinceStamp(this.lastWriteStamp, now);
   }
 
   /**
@@ -332,6 +386,7 @@ export class Session {
       this.writeQueued();
     }
     this.state = 'closed';
+    this.directReady = false;
     this.host.detach(this);
     for (const sub of this.subscriptions.values()) {
       if (sub.batchTimer !== undefined) this.host.timers.cancel(sub.batchTimer);
@@ -376,14 +431,19 @@ export class Session {
   /**
    * The fast path's write. The event went out during its dispatch, so its accept time stands for
    * the write time (the idle heartbeat only needs to know the session was not idle); the hub
-   * counts it in {@link SessionHost.directWrites} and reports the dispatch's writes at once.
+   * counts it in the transport's {@link DirectCounter} and reports the dispatch's writes at once.
    */
   private writeDirect(sub: string, event: SerializedEvent): void {
     const ok = this.transport.writeEvent!(sub, event);
     this.sent++;
-    this.lastWriteMono = event.acceptedAt;
-    this.host.directWrites[this.transport.kind]++;
+    this.lastWriteStamp = event.acceptedStamp;
+    this.directCount.n++;
     if (!ok) this.awaitDrain();
+  }
+
+  /** Recomputes {@link directReady} after the queue, the drain wait or the state changed. */
+  private refreshDirect(): void {
+    this.directReady = this.direct && this.state === 'open' && !this.waitingForDrain && this.queue.length === 0;
   }
 
   /** Hands everything queued to the transport in one write and empties the queue. */
@@ -395,10 +455,12 @@ export class Session {
     this.queuedEvents = 0;
     this.queuedBytes = 0;
     this.writeOut(items, count, true, now);
+    this.refreshDirect();
   }
 
   private push(item: Outbound, events: number, bytes: number): void {
     this.queue.push(item);
+    this.directReady = false;
     this.queuedEvents += events;
     this.queuedBytes += bytes;
     if (
@@ -415,9 +477,11 @@ export class Session {
   private awaitDrain(): void {
     if (this.waitingForDrain) return;
     this.waitingForDrain = true;
+    this.directReady = false;
     this.blockedSinceMono = this.host.clock.now();
     this.transport.onDrain(() => {
       this.waitingForDrain = false;
+      this.refreshDirect();
       this.blockedSinceMono = null;
       if (this.state === 'open') this.flush();
     });

@@ -9,7 +9,7 @@ import type { Session } from '../core/session.js';
 export function startHeartbeat(hub: Hub, session: Session, intervalMs: number): void {
   const tick = (): void => {
     if (session.state !== 'open') return;
-    const idleFor = hub.now() - session.lastWriteMono;
+    const idleFor = session.idleMs(hub.now());
     if (idleFor >= intervalMs - 1) {
       session.control('heartbeat', heartbeatData(hub, session));
       session.setTimer('heartbeat', intervalMs, tick);

@@ -4,12 +4,12 @@ import { Dispatcher } from '../../../src/core/dispatcher.js';
 import type { LiveEvent } from '../../../src/core/event.js';
 import { compileFilter, type FilterSpec } from '../../../src/core/filter.js';
 import { SerializedEvent } from '../../../src/core/serialized-event.js';
-import type { Session } from '../../../src/core/session.js';
+import type { DeliveryTarget, Session } from '../../../src/core/session.js';
 import { Subscription } from '../../../src/core/subscription.js';
 
 /** A session stand-in that records what the dispatcher enqueues (the unit under test is the dispatcher). */
 function recordingSession(log: string[]): Session {
-  return { enqueue: (sub: Subscription) => log.push(sub.id) } as unknown as Session;
+  return { enqueue: (target: DeliveryTarget) => log.push(target.sub.id) } as unknown as Session;
 }
 
 function event(seq: number, topic: string, labels: Record<string, string>, type = 't'): SerializedEvent {
@@ -69,6 +69,29 @@ describe('Dispatcher', () => {
     d.add(recordingSession(log), sub);
     d.dispatch(event(1, 't', {}));
     expect(log).toEqual([]);
+  });
+
+  it('delivers to a caught-up subscription from the moment it is marked live, in every bucket it sits in', () => {
+    const log: string[] = [];
+    const d = new Dispatcher();
+    const session = recordingSession(log);
+    const indexed = new Subscription('indexed', compileFilter({ topics: ['t', 'u'], match: ['{k="v"}'] }), null);
+    const prefixed = new Subscription('prefixed', compileFilter({ topics: ['t*'] }), null);
+    for (const sub of [indexed, prefixed]) {
+      sub.mode = 'catchup';
+      d.add(session, sub);
+    }
+    d.dispatch(event(1, 't', { k: 'v' }));
+    d.dispatch(event(2, 'u', { k: 'v' }));
+    expect(log).toEqual([]);
+    for (const sub of [indexed, prefixed]) {
+      sub.mode = 'live';
+      d.live(sub);
+    }
+    d.dispatch(event(3, 't', { k: 'v' }));
+    d.dispatch(event(4, 'u', { k: 'v' }));
+    expect(log).toEqual(['indexed', 'prefixed', 'indexed']);
+    d.live(new Subscription('unknown', compileFilter({}), null)); // not registered: nothing happens
   });
 
   it('delivers exactly to the subscriptions whose filter passes, for any filters and events (property)', () => {

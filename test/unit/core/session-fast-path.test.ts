@@ -243,6 +243,7 @@ describe('session fast path', () => {
     await nextTick();
     clock = 5000;
     publish(hub, 1);
-    expect(session.lastWriteMono).toBe(5000);
+    expect(session.idleMs(5000)).toBe(0);
+    expect(session.idleMs(6500)).toBe(1500);
   });
 });
