@@ -6,6 +6,7 @@ import {
   type CloseReason,
   type ControlName,
   type Outbound,
+  type SseSink,
   type TransportKind,
   type TransportWriter,
 } from './outbound.js';
@@ -122,7 +123,8 @@ const CATCHUP_BUDGET = 512;
 /**
  * One client connection, whatever its transport: its subscriptions, its bounded outbound queue,
  * and the counters shown in the connections list. The hub and dispatcher talk to sessions; only
- * the {@link TransportWriter} talks to the socket.
+ * the {@link TransportWriter} talks to the socket, except the SSE fast path's one write to the sink
+ * the writer declares ({@link TransportWriter.sseSink}).
  */
 export class Session {
   // The fast path's fields come first, in the order it reads them, so one delivery to an idle
@@ -142,6 +144,9 @@ export class Session {
   private lastWriteStamp: number;
   /** This transport's fast-path write counter (see {@link SessionHost.directCounter}). */
   private readonly directCount: DirectCounter;
+  /** The transport's {@link TransportWriter.sseSink}, copied: the fast path writes there itself. */
+  private readonly sinkStream: SseSink['stream'] | null;
+  private readonly sinkNamed: boolean;
 
   readonly id: string;
   readonly ip: string;
@@ -180,6 +185,8 @@ export class Session {
     this.direct = typeof init.transport.writeEvent === 'function';
     this.directReady = this.direct;
     this.directCount = host.directCounter(init.transport.kind);
+    this.sinkStream = init.transport.sseSink?.stream ?? null;
+    this.sinkNamed = init.transport.sseSink?.named ?? false;
     this.armExpiry();
   }
 
@@ -434,7 +441,10 @@ export class Session {
    * counts it in the transport's {@link DirectCounter} and reports the dispatch's writes at once.
    */
   private writeDirect(sub: string, event: SerializedEvent): void {
-    const ok = this.transport.writeEvent!(sub, event);
+    const sink = this.sinkStream;
+    // The session is open, so the writer is not closed: what `SseWriter.writeEvent` checks is left.
+    const ok =
+      sink === null ? this.transport.writeEvent!(sub, event) : sink.destroyed || sink.write(event.sse(this.sinkNamed));
     this.sent++;
     this.lastWriteStamp = event.acceptedStamp;
     this.directCount.n++;

@@ -9,6 +9,7 @@ import {
   normalClose,
   type CloseReason,
   type Outbound,
+  type SseSink,
   type TransportWriter,
 } from '../core/outbound.js';
 import { parseEventId } from '../core/event-id.js';
@@ -27,6 +28,7 @@ const CLOSE_GRACE_MS = 1000;
 /** Writes a session's items as SSE frames on a raw HTTP response, with drain-based backpressure. */
 export class SseWriter implements TransportWriter {
   readonly kind = 'sse' as const;
+  readonly sseSink: SseSink;
   private closed = false;
 
   /**
@@ -41,7 +43,9 @@ export class SseWriter implements TransportWriter {
     private readonly socket: Duplex,
     private readonly named: boolean,
     private readonly retryMs: number,
-  ) {}
+  ) {
+    this.sseSink = { stream: socket, named };
+  }
 
   write(items: readonly Outbound[]): boolean {
     if (this.closed || this.socket.destroyed) return true;
@@ -53,6 +57,7 @@ export class SseWriter implements TransportWriter {
     return !this.socket.writableNeedDrain;
   }
 
+  /** The fast path; the session makes the same write itself through {@link sseSink}. */
   writeEvent(_sub: string, event: SerializedEvent): boolean {
     if (this.closed || this.socket.destroyed) return true;
     return this.socket.write(event.sse(this.named));
