@@ -67,12 +67,14 @@ export function instrumentEndpoints(
       }),
     });
   }
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const metrics = byRoute.get(`${request.method} ${request.routeOptions.url ?? ''}`);
-    if (metrics === undefined) return;
-    metrics.requests.inc();
-    metrics.duration.observe(reply.elapsedTime / 1000);
-    if (reply.statusCode < 400) metrics.lastSuccess.set(Date.now() / 1000);
-    else metrics.errors.inc({ status: String(reply.statusCode) });
+    if (metrics !== undefined) {
+      metrics.requests.inc();
+      metrics.duration.observe(reply.elapsedTime / 1000);
+      if (reply.statusCode < 400) metrics.lastSuccess.set(Date.now() / 1000);
+      else metrics.errors.inc({ status: String(reply.statusCode) });
+    }
+    done();
   });
 }

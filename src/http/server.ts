@@ -320,8 +320,9 @@ export async function startLivegate(options: LivegateOptions = {}): Promise<Live
     exposedHeaders: ['Retry-After'],
     maxAge: 600,
   });
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', (_request, reply, done) => {
     if (shuttingDown) void reply.header('connection', 'close');
+    done();
   });
 
   const enabled = new Set(config.transports);
