@@ -59,6 +59,7 @@ const { Metrics } = await load('http/metrics.js');
 let writes = 0;
 const socket = () => ({
   destroyed: false,
+  writable: true,
   writableNeedDrain: false,
   writableLength: 0,
   write: () => (writes++, true),

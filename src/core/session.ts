@@ -444,7 +444,7 @@ export class Session {
     const sink = this.sinkStream;
     // The session is open, so the writer is not closed: what `SseWriter.writeEvent` checks is left.
     const ok =
-      sink === null ? this.transport.writeEvent!(sub, event) : sink.destroyed || sink.write(event.sse(this.sinkNamed));
+      sink === null ? this.transport.writeEvent!(sub, event) : !sink.writable || sink.write(event.sse(this.sinkNamed));
     this.sent++;
     this.lastWriteStamp = event.acceptedStamp;
     this.directCount.n++;

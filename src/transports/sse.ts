@@ -59,7 +59,7 @@ export class SseWriter implements TransportWriter {
 
   /** The fast path; the session makes the same write itself through {@link sseSink}. */
   writeEvent(_sub: string, event: SerializedEvent): boolean {
-    if (this.closed || this.socket.destroyed) return true;
+    if (this.closed || !this.socket.writable) return true;
     return this.socket.write(event.sse(this.named));
   }
 
