@@ -52,7 +52,17 @@ export function livegateCounterpart(transport: Transport): Transport {
 function baselineScript(ctx: TargetContext, file: string, extra: string[] = []): SpawnSpec {
   return {
     command: process.execPath,
-    args: [path.join(ctx.buildDir, 'targets', file), '--port', String(ctx.port), '--host', ctx.host, ...extra],
+    args: [
+      // Node flags for the baseline servers, as LIVEGATE_BENCH_NODE_ARGS for livegate: profile a
+      // ceiling the same way (`--perf-basic-prof` for perf, `--cpu-prof`) to compare the two.
+      ...(process.env.LIVEGATE_BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+      path.join(ctx.buildDir, 'targets', file),
+      '--port',
+      String(ctx.port),
+      '--host',
+      ctx.host,
+      ...extra,
+    ],
     env: {},
   };
 }

@@ -150,6 +150,13 @@ describe('ws internals the WebSocket writer relies on', () => {
     socket.uncork();
   });
 
+  it('accepts writes only below a high-water mark of at most 64 KiB, so the fast path needs no bufferedAmount check', async () => {
+    // WsWriter.writeEvent returns the socket's own answer: with nothing in ws's sender, a write
+    // the socket accepted leaves bufferedAmount below this mark, which is at most WsWriter's.
+    const { socket } = await connect();
+    expect(socket.writableHighWaterMark).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('builds the same bytes as ws\u2019s public Sender.frame for every length encoding', () => {
     for (const length of [0, 1, 125, 126, 1000, 65535, 65536, 70000]) {
       const payload = Buffer.alloc(length, 0x62);
