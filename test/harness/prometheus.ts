@@ -11,7 +11,7 @@ import { launch, type ServerLifecycle } from './lifecycle.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp-dir.js';
-import { probeHttp } from './wait.js';
+import { probeHttp, waitFor } from './wait.js';
 
 /** Path of the Debian package's binary. */
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
@@ -126,7 +126,10 @@ export function prometheusConfigYaml(opts: {
  * Starts `/usr/bin/prometheus --config.file=<tmp>/prom.yml --storage.tsdb.path=<tmp>/data
  * --web.listen-address=127.0.0.1:<free> --web.external-url=http://127.0.0.1:<port>/
  * --rules.alert.resend-delay=1s --web.enable-lifecycle`
- * with 1 s scrape and evaluation intervals, and resolves once `GET /-/ready` answers 200.
+ * with 1 s scrape and evaluation intervals, and resolves once `GET /-/ready` answers 200 and, when
+ * it scrapes itself (the default), once its first scrape is stored (`up` has a sample): `/-/ready`
+ * comes before the first scrape, and under load that took seconds, so a test that queried
+ * Prometheus' own series at once could get an empty answer (seen in CI: `up` empty 10 s in).
  */
 export async function startPrometheus(opts: StartPrometheusOptions = {}): Promise<Prometheus> {
   for (const target of opts.alertmanagerTargets ?? []) {
@@ -169,7 +172,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     const text = await res.text();
     if (res.status !== 200) throw new Error(`POST ${url}/-/reload answered ${res.status}: ${text.slice(0, 500)}`);
   };
-  return Object.assign(lifecycle, {
+  const prometheus = Object.assign(lifecycle, {
     url,
     host: HOST,
     port,
@@ -197,4 +200,20 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
       return answer.data;
     },
   } satisfies Omit<Prometheus, keyof ServerLifecycle>);
+  if (opts.scrapeSelf !== false) {
+    try {
+      const scraped = async (): Promise<true | null> => {
+        const { result } = await prometheus.query('up');
+        return Array.isArray(result) && result.length > 0 ? true : null;
+      };
+      await waitFor(scraped, {
+        timeoutMs: opts.readyTimeoutMs ?? 20_000,
+        what: `prometheus:${port} to store its first scrape of itself`,
+      });
+    } catch (err) {
+      await prometheus.stop();
+      throw err;
+    }
+  }
+  return prometheus;
 }
