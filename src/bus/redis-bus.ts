@@ -246,9 +246,15 @@ export class RedisBus implements Bus {
       return 'reset';
     }
     if (entries.length === 0) {
-      const first = (await commands.xrange(this.streamKey, '-', '+', 'COUNT', 1)) as StreamEntry[];
+      // Nothing after the position: it is the head (an empty page), before a trimmed start, or
+      // ahead of the stream (a position this stream never gave out): the last two are `reset`.
+      const [first, last] = (await Promise.all([
+        commands.xrange(this.streamKey, '-', '+', 'COUNT', 1),
+        commands.xrevrange(this.streamKey, '+', '-', 'COUNT', 1),
+      ])) as [StreamEntry[], StreamEntry[]];
       const firstSeq = first.length > 0 ? Number(first[0]![0].split('-')[0]) : 0;
-      if (firstSeq > position.seq + 1) return 'reset';
+      const lastSeq = last.length > 0 ? Number(last[0]![0].split('-')[0]) : 0;
+      if (firstSeq > position.seq + 1 || position.seq > lastSeq) return 'reset';
     }
     return entries.map((entry) => decodeEntry(entry, this.currentEpoch));
   }
