@@ -88,6 +88,8 @@ async function startServer(overrides: ServerOverrides = {}, port = 0): Promise<T
   servers.add(server);
   const sockets: TestServer['sockets'] = { sse: new Set(), ws: new Set(), poll: new Set() };
   const track = (set: Set<Duplex>, socket: Duplex): void => {
+    // Polls reuse keep-alive sockets: one close listener per socket, not one per request.
+    if (set.has(socket)) return;
     set.add(socket);
     socket.once('close', () => set.delete(socket));
   };
