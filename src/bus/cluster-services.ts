@@ -1,3 +1,4 @@
+import { deadline } from '../core/deadline.js';
 import { soloCluster, type ClusterServices } from '../core/cluster.js';
 import type { Lease } from '../core/lease.js';
 import type { LeaseConfig } from './create-lease.js';
@@ -31,11 +32,9 @@ export function createClusterServices(config: LeaseConfig, onError: (error: Erro
         // `connect()` pending forever, and a source's start must not hang on it.
         shared = {
           connection,
-          ready: whenReady(
-            connection,
-            AbortSignal.any([lifetime.signal, AbortSignal.timeout(config.leaseMs)]),
-            onError,
-          ).catch(() => undefined),
+          ready: whenReady(connection, deadline(lifetime.signal, config.leaseMs).signal, onError).catch(
+            () => undefined,
+          ),
         };
       }
       const { connection, ready } = shared;

@@ -4,6 +4,7 @@ import type { Bus } from '../core/bus.js';
 import { LivegateError } from '../errors.js';
 import { kickIfIdle, redisConnector, whenReady } from './redis-connection.js';
 import type { LiveEvent, StampedDraft } from '../core/event.js';
+import { deadline } from '../core/deadline.js';
 import { formatEventId, newEpoch, parseEventId } from '../core/event-id.js';
 import { APPEND_SCRIPT, decodeEntry, encodeDraft, epochOf, type StreamEntry } from './redis-codec.js';
 
@@ -152,7 +153,26 @@ export class RedisBus implements Bus {
     this.reader = reader;
     this.watchConnection(commands);
     this.watchErrors(reader);
-    const deadline = AbortSignal.any([lifetime.signal, AbortSignal.timeout(this.startTimeoutMs)]);
+    const startBy = deadline(lifetime.signal, this.startTimeoutMs);
+    try {
+      await this.startWithin({ commands, reader, from, deadline: startBy.signal, lifetime });
+    } finally {
+      startBy.clear();
+    }
+    this.running = true;
+    this.setHealth({ ok: true });
+    this.readLoop = this.loop(lifetime.signal);
+  }
+
+  /** Connects, learns the epoch and catches up, retrying until it succeeds or `deadline` ends. */
+  private async startWithin(start: {
+    commands: Redis | Cluster;
+    reader: Redis | Cluster;
+    from: string | null;
+    deadline: AbortSignal;
+    lifetime: AbortController;
+  }): Promise<void> {
+    const { commands, reader, from, deadline, lifetime } = start;
     const position = from === null ? null : parseEventId(from);
     let epochKnown = false;
     for (let attempt = 1; ; attempt++) {
@@ -167,7 +187,7 @@ export class RedisBus implements Bus {
           this.adoptEpoch(epoch);
         }
         await untilAborted(this.catchUp(), deadline);
-        break;
+        return;
       } catch (error) {
         if (!deadline.aborted) {
           // Reached Redis but a command failed (a Cluster answering CLUSTERDOWN while it settles).
@@ -178,9 +198,6 @@ export class RedisBus implements Bus {
         if (deadline.aborted) throw await this.failStart(lifetime);
       }
     }
-    this.running = true;
-    this.setHealth({ ok: true });
-    this.readLoop = this.loop(lifetime.signal);
   }
 
   /** Closes what a start that gave up opened and says why it gave up. */

@@ -26,6 +26,7 @@
  * and then created again a minute later.
  */
 import type { FastifyInstance } from 'fastify';
+import { deadline } from '../../core/deadline.js';
 import { LivegateError } from '../../errors.js';
 import { formatTime } from '@livegate/protocol';
 import type { LiveAlert, Silence } from '../alerts/alert-model.js';
@@ -377,13 +378,15 @@ export class AlertmanagerWatcher implements Source {
   }
 
   async #poll(state: TargetState): Promise<PollResult> {
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(state.target.timeoutMs)]);
+    const pollBy = deadline(this.#abort.signal, state.target.timeoutMs);
+    const signal = pollBy.signal;
     const api = state.api!;
     const started = performance.now();
     const [alertsAnswer, silencesAnswer] = await Promise.allSettled([
       api.getJson(ALERTS_PATH, signal),
       api.getJson(SILENCES_PATH, signal),
     ]);
+    pollBy.clear();
     const problems: string[] = [];
     const read = <T>(
       answer: PromiseSettledResult<unknown>,
