@@ -15,6 +15,7 @@
 //
 // --burst N publishes N events per request: several events in one bus delivery take the queued
 // path (one coalesced write per session per tick) instead of the one-event fast path.
+import { Buffer } from 'node:buffer';
 import console from 'node:console';
 import path from 'node:path';
 import process from 'node:process';
@@ -22,29 +23,48 @@ import { setImmediate } from 'node:timers';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const { values } = parseArgs({
-  options: {
-    root: { type: 'string', default: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..') },
-    subscribers: { type: 'string', default: '1000' },
-    events: { type: 'string', default: '2000' },
-    burst: { type: 'string', default: '1' },
-    cold: { type: 'string', default: '0' },
-  },
-});
-const subs = Number(values.subscribers);
-const events = Number(values.events);
-const burst = Number(values.burst);
+/** The flags, or a usage error (exit 2) for an unknown or malformed one. */
+function flags() {
+  try {
+    return parseArgs({
+      options: {
+        root: { type: 'string', default: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..') },
+        subscribers: { type: 'string', default: '1000' },
+        events: { type: 'string', default: '2000' },
+        burst: { type: 'string', default: '1' },
+        cold: { type: 'string', default: '0' },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`delivery-js: ${err.message}`);
+    process.exit(2);
+  }
+}
+const values = flags();
+/** A flag's value as a number of the allowed kind, or a usage error (exit 2). */
+function numberFlag(name, { integer, min }) {
+  const value = Number(values[name]);
+  if (values[name].trim() === '' || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    console.error(
+      `delivery-js: --${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${values[name]}"`,
+    );
+    process.exit(2);
+  }
+  return value;
+}
+const subs = numberFlag('subscribers', { integer: true, min: 1 });
+const events = numberFlag('events', { integer: true, min: 1 });
+const burst = numberFlag('burst', { integer: true, min: 1 });
 // --cold MB: between publishes, read MB of unrelated memory, as the kernel's work on a thousand
 // sockets does between two events in the real bench, so each delivery finds its objects out of
 // the CPU caches. The walk itself is not counted.
-const coldBytes = Number(values.cold) * 1024 * 1024;
+const coldBytes = Math.floor(numberFlag('cold', { integer: false, min: 0 }) * 1024 * 1024);
 const coldBuf = new Uint8Array(Math.max(64, coldBytes));
-let coldSink = 0;
 let coldUs = 0;
 function evict() {
   if (coldBytes === 0) return;
   const start = process.cpuUsage();
-  for (let i = 0; i < coldBytes; i += 64) coldSink += coldBuf[i]++;
+  for (let i = 0; i < coldBytes; i += 64) coldBuf[i]++;
   const used = process.cpuUsage(start);
   coldUs += used.user + used.system;
 }
@@ -73,6 +93,27 @@ await hub.start();
 const principal = { id: 'bench', expiresAt: null };
 const draft = (n) => ({ topic: 'bench', type: 'tick', labels: { shard: 's0' }, data: { n, pad: 'x'.repeat(200) } });
 
+/**
+ * Warms `run` up (500 publishes, so V8 optimises the path), then times five rounds of `events`
+ * publishes and prints the CPU per delivery, less the cache-evicting walk of `--cold`.
+ */
+async function measure(label, run) {
+  await run(500);
+  const perDelivery = [];
+  for (let round = 0; round < 5; round++) {
+    writes = 0;
+    coldUs = 0;
+    const start = process.cpuUsage();
+    await run(events);
+    const used = process.cpuUsage(start);
+    perDelivery.push(((used.user + used.system - coldUs) * 1000) / (events * subs));
+  }
+  perDelivery.sort((a, b) => a - b);
+  console.log(
+    `${label}: ${perDelivery[0].toFixed(0)} ns CPU per delivery (least of 5 rounds; median ${perDelivery[2].toFixed(0)}), ${writes} writes in the last round`,
+  );
+}
+
 for (const kind of ['ws', 'sse']) {
   const sessions = [];
   for (let i = 0; i < subs; i++) {
@@ -92,20 +133,7 @@ for (const kind of ['ws', 'sse']) {
       await new Promise((resolve) => setImmediate(resolve)); // the flush pass
     }
   };
-  await run(500); // warm-up: let V8 optimise the path
-  const perDelivery = [];
-  for (let round = 0; round < 5; round++) {
-    writes = 0;
-    coldUs = 0;
-    const start = process.cpuUsage();
-    await run(events);
-    const used = process.cpuUsage(start);
-    perDelivery.push(((used.user + used.system - coldUs) * 1000) / (events * subs));
-  }
-  perDelivery.sort((a, b) => a - b);
-  console.log(
-    `${kind}, burst ${burst}: ${perDelivery[0].toFixed(0)} ns CPU per delivery (least of 5 rounds; median ${perDelivery[2].toFixed(0)}), ${writes} writes in the last round`,
-  );
+  await measure(`${kind}, burst ${burst}`, run);
   for (const session of sessions) session.close({ code: 'client_closed', message: '', wsCode: 1000 });
 }
 
@@ -121,19 +149,6 @@ for (const kind of ['ws', 'sse']) {
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  await run(500);
-  const perDelivery = [];
-  for (let round = 0; round < 5; round++) {
-    writes = 0;
-    coldUs = 0;
-    const start = process.cpuUsage();
-    await run(events);
-    const used = process.cpuUsage(start);
-    perDelivery.push(((used.user + used.system - coldUs) * 1000) / (events * subs));
-  }
-  perDelivery.sort((a, b) => a - b);
-  console.log(
-    `bare loop: ${perDelivery[0].toFixed(0)} ns CPU per delivery (least of 5 rounds; median ${perDelivery[2].toFixed(0)}), ${writes} writes in the last round`,
-  );
+  await measure('bare loop', run);
 }
 process.exit(0);
