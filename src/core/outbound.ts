@@ -90,14 +90,15 @@ export interface TransportWriter {
    * The fast path: writes one live event for subscription `sub` as its shared pre-built frame, in
    * one write. Same contract as {@link write}: returns `false` when the buffer is above its
    * high-water mark. A writer that implements it lets an idle, writable session write an event the
-   * moment it is dispatched instead of on the next flush pass (SSE and WebSocket do; long-poll,
-   * which answers once with everything a pass collected, does not).
+   * moment it is dispatched instead of on the next flush pass (WebSocket does; SSE declares
+   * {@link sseSink} instead; long-poll, which answers once with everything a pass collected, has
+   * neither).
    */
   writeEvent?(sub: string, event: SerializedEvent): boolean;
   /**
-   * Set by a writer whose {@link writeEvent} is exactly "if the sink is writable, write the event's
-   * SSE frame to it" (SSE): the session then makes that write itself, from fields it copied
-   * when it opened, and the fast path does not load the writer object. Measured with `perf
+   * The fast path of a writer whose one-event write is "if the sink is writable, write the event's
+   * SSE frame to it" (SSE), instead of {@link writeEvent}: the session makes that write itself,
+   * from fields it copied when it opened, and the fast path does not load the writer object. Measured with `perf
    * annotate` on the fanout bench: loading the writer was a fifth of the fast path's write, a
    * cache miss per delivery. The writer still owns the sink for everything else.
    */

@@ -167,7 +167,7 @@ export class Session {
   private queuedBytes = 0;
   private flushScheduled = false;
   private waitingForDrain = false;
-  /** Whether the transport has the one-event fast path ({@link TransportWriter.writeEvent}). */
+  /** Whether the transport has a one-event fast path (`writeEvent` or `sseSink`). */
   private readonly direct: boolean;
   private nextSubId = 1;
   private closeListeners: ((reason: CloseReason) => void)[] = [];
@@ -182,7 +182,7 @@ export class Session {
     this.principal = init.principal;
     this.userAgent = init.userAgent;
     this.limits = limits;
-    this.direct = typeof init.transport.writeEvent === 'function';
+    this.direct = typeof init.transport.writeEvent === 'function' || init.transport.sseSink !== undefined;
     this.directReady = this.direct;
     this.directCount = host.directCounter(init.transport.kind);
     this.sinkStream = init.transport.sseSink?.stream ?? null;
@@ -442,7 +442,7 @@ export class Session {
    */
   private writeDirect(sub: string, event: SerializedEvent): void {
     const sink = this.sinkStream;
-    // The session is open, so the writer is not closed: what `SseWriter.writeEvent` checks is left.
+    // The session is open, so the writer is not closed; a writable sink is all that is left to check.
     const ok =
       sink === null ? this.transport.writeEvent!(sub, event) : !sink.writable || sink.write(event.sse(this.sinkNamed));
     this.sent++;

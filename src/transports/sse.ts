@@ -13,7 +13,6 @@ import {
   type TransportWriter,
 } from '../core/outbound.js';
 import { parseEventId } from '../core/event-id.js';
-import type { SerializedEvent } from '../core/serialized-event.js';
 import type { Session } from '../core/session.js';
 import { LivegateError } from '../errors.js';
 import type { TransportContext } from './context.js';
@@ -55,12 +54,6 @@ export class SseWriter implements TransportWriter {
     for (const chunk of chunks) this.socket.write(chunk);
     this.socket.uncork();
     return !this.socket.writableNeedDrain;
-  }
-
-  /** The fast path; the session makes the same write itself through {@link sseSink}. */
-  writeEvent(_sub: string, event: SerializedEvent): boolean {
-    if (this.closed || !this.socket.writable) return true;
-    return this.socket.write(event.sse(this.named));
   }
 
   needsDrain(): boolean {
